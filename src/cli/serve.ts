@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { loadServerConfig } from '../config/load-server-config.js';
+import { toBerthError } from '../core/errors.js';
+import { onTerminationSignal, shutDown } from '../http/graceful-shutdown.js';
+import { startServer } from '../http/start-server.js';
+import { createLogger } from '../observability/logger.js';
+import { OnnxRuntime } from '../runtime/onnx/onnx-runtime.js';
+import { createModelLocator } from '../storage/model-locator.js';
+import { createDefaultStoreRegistry } from '../storage/store-registry.js';
+import { BERTH_VERSION } from './version.js';
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+export function registerServeCommand(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('serve')
+    .description('Pull models from a store, warm them up and serve them over REST.')
+    .option('--store <uri>', 'model store root: file:///models, a path, http(s)://... (BERTH_STORE)')
+    .option(
+      '--model <ref>',
+      'model to serve: name, name@version or a full URI (repeatable; BERTH_MODELS)',
+      collect,
+    )
+    .option('--host <host>', 'address to listen on (BERTH_HOST)')
+    .option('--port <port>', 'HTTP port (BERTH_PORT)', Number)
+    .option('--cache-dir <dir>', 'local cache of verified model versions (BERTH_CACHE_DIR)')
+    .option('--body-limit <bytes>', 'largest request body (BERTH_BODY_LIMIT)', Number)
+    .option('--drain-timeout-ms <ms>', 'time allowed for in-flight requests after SIGTERM', Number)
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (BERTH_LOG_LEVEL)')
+    .option('--config <file>', 'YAML file with the same settings (snake_case keys)')
+    .action(async (options: Record<string, unknown>) => {
+      const config = await loadServerConfig({
+        ...(typeof options.config === 'string' ? { file: options.config } : {}),
+        env: process.env,
+        flags: {
+          store: options.store,
+          models: options.model,
+          host: options.host,
+          port: options.port,
+          cache_dir: options.cacheDir,
+          body_limit: options.bodyLimit,
+          drain_timeout_ms: options.drainTimeoutMs,
+          log_level: options.logLevel,
+        },
+      });
+      const logger = createLogger({ level: config.log_level });
+      const stores = createDefaultStoreRegistry({ env: process.env });
+      const server = await startServer(config, {
+        logger,
+        runtime: new OnnxRuntime(),
+        locate: createModelLocator({ stores, cacheDir: config.cache_dir, logger }),
+        version: BERTH_VERSION,
+      });
+      const parts = { ...server, logger, drainTimeoutMs: config.drain_timeout_ms };
+      let exiting = false;
+      await new Promise<void>((resolve) => {
+        onTerminationSignal(parts, (code) => {
+          exiting = true;
+          setExit(code);
+          resolve();
+        });
+        server.loaded.catch(async (error: unknown) => {
+          if (exiting) return;
+          exiting = true;
+          const typed = toBerthError(error);
+          logger.fatal({ err: typed.stableId }, typed.message);
+          // One clear line for humans and for `kubectl logs`, then a non-zero exit; never ready.
+          console.error(`berth: start-up failed: ${typed.stableId}: ${typed.message}`);
+          await shutDown({ ...parts, drainTimeoutMs: 1000 });
+          setExit(1);
+          resolve();
+        });
+      });
+    });
+}

@@ -1,0 +1,81 @@
+/**
+ * `berth serve` settings: one schema with a description per field (docs/config.md is generated from
+ * it), defaults in one place, merged as defaults < config file < BERTH_* env < flags, validated
+ * once and frozen.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+const modelRef = z
+  .string()
+  .min(1)
+  .describe('A model to serve: `name`, `name@version`, or a full URI `scheme://.../name[@version]`.');
+
+export const serverConfigSchema = z
+  .object({
+    store: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Model store root URI: file:///models, a plain path, http(s)://host/models.'),
+    models: z
+      .array(modelRef)
+      .min(1)
+      .describe('Models to serve (repeat --model; BERTH_MODELS is comma-separated).'),
+    host: z.string().min(1).default('0.0.0.0').describe('Address to listen on.'),
+    port: z.number().int().min(0).max(65535).default(8080).describe('HTTP port (0 picks a free one).'),
+    cache_dir: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Node-local folder where verified model versions are kept between restarts (default: $XDG_CACHE_HOME/berth/models, else ~/.cache/berth/models).',
+      ),
+    body_limit: z
+      .number()
+      .int()
+      .min(1024)
+      .default(64 * 1024 * 1024)
+      .describe('Largest request body in bytes; larger ones get 413 BERTH_ERR_BODY_TOO_LARGE.'),
+    drain_timeout_ms: z
+      .number()
+      .int()
+      .min(0)
+      .default(30_000)
+      .describe('After SIGTERM, how long in-flight requests may take before the process exits anyway.'),
+    log_level: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info')
+      .describe('Log level of the JSON logs on stdout.'),
+  })
+  .strict();
+
+/** Validated settings, with the cache folder resolved. */
+export type ServerConfig = Readonly<z.infer<typeof serverConfigSchema> & { cache_dir: string }>;
+
+/** The cache folder when none is configured. */
+export function defaultCacheDir(env: Readonly<Record<string, string | undefined>>): string {
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'berth', 'models');
+}
+
+/** BERTH_* variables and how each becomes a config value. */
+export const SERVER_ENV: Readonly<
+  Record<string, { key: keyof ServerConfig; parse: (raw: string) => unknown }>
+> = {
+  BERTH_STORE: { key: 'store', parse: (raw) => raw },
+  BERTH_MODELS: {
+    key: 'models',
+    parse: (raw) =>
+      raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+  },
+  BERTH_HOST: { key: 'host', parse: (raw) => raw },
+  BERTH_PORT: { key: 'port', parse: Number },
+  BERTH_CACHE_DIR: { key: 'cache_dir', parse: (raw) => raw },
+  BERTH_BODY_LIMIT: { key: 'body_limit', parse: Number },
+  BERTH_DRAIN_TIMEOUT_MS: { key: 'drain_timeout_ms', parse: Number },
+  BERTH_LOG_LEVEL: { key: 'log_level', parse: (raw) => raw },
+};

@@ -1,0 +1,140 @@
+/**
+ * The one error type of Berth. Every failure a user can see carries a stable id (BERTH_ERR_*) that
+ * they can search for, and a code from a closed set that each transport maps to its own status in
+ * one place (http/error-status.ts, later grpc). The table below is the documentation: docs/errors.md
+ * is generated from it and CI checks that the two do not differ.
+ */
+
+/** The closed set of codes, after gRPC's canonical codes (as Triton and KServe use them). */
+export type ErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'NOT_FOUND'
+  | 'ALREADY_EXISTS'
+  | 'FAILED_PRECONDITION'
+  | 'RESOURCE_EXHAUSTED'
+  | 'DEADLINE_EXCEEDED'
+  | 'UNAVAILABLE'
+  | 'DATA_LOSS'
+  | 'INTERNAL';
+
+interface ErrorKind {
+  readonly code: ErrorCode;
+  readonly summary: string;
+}
+
+/** Every error id Berth raises, with its code and a one-line explanation for docs/errors.md. */
+export const ERROR_KINDS = {
+  MALFORMED_JSON: { code: 'INVALID_ARGUMENT', summary: 'The request body is not valid JSON.' },
+  BODY_TOO_LARGE: {
+    code: 'RESOURCE_EXHAUSTED',
+    summary: 'The request body is larger than the server accepts (`body_limit`, `--body-limit`).',
+  },
+  INVALID_REQUEST: {
+    code: 'INVALID_ARGUMENT',
+    summary: 'A field of the request has the wrong type or is missing; the message names it.',
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    code: 'INVALID_ARGUMENT',
+    summary: 'The request Content-Type is not one the endpoint reads.',
+  },
+  MISSING_INPUT: { code: 'INVALID_ARGUMENT', summary: 'An input the model needs was not sent.' },
+  UNKNOWN_INPUT: { code: 'INVALID_ARGUMENT', summary: 'An input was sent that the model does not have.' },
+  UNKNOWN_OUTPUT: {
+    code: 'INVALID_ARGUMENT',
+    summary: 'An output was requested that the model does not have.',
+  },
+  INPUT_DATATYPE: { code: 'INVALID_ARGUMENT', summary: "An input's datatype differs from the model's." },
+  INPUT_SHAPE: {
+    code: 'INVALID_ARGUMENT',
+    summary: "An input's shape does not fit the model's, or its data length does not match its shape.",
+  },
+  INPUT_DATA: {
+    code: 'INVALID_ARGUMENT',
+    summary: "An input's data holds a value its datatype cannot represent.",
+  },
+  MODEL_NOT_FOUND: { code: 'NOT_FOUND', summary: 'No model of that name is configured on this server.' },
+  VERSION_NOT_FOUND: { code: 'NOT_FOUND', summary: 'The model has no loaded version of that number.' },
+  ROUTE_NOT_FOUND: { code: 'NOT_FOUND', summary: 'No endpoint at that path and method.' },
+  MODEL_NOT_READY: {
+    code: 'UNAVAILABLE',
+    summary: 'The model version exists but is still loading, warming, failed or unloading.',
+  },
+  SHUTTING_DOWN: {
+    code: 'UNAVAILABLE',
+    summary: 'The server is draining after SIGTERM and takes no new requests.',
+  },
+  INFERENCE_FAILED: { code: 'INTERNAL', summary: 'The runtime failed while running the model.' },
+  CANCELLED: { code: 'DEADLINE_EXCEEDED', summary: 'The request was cancelled or timed out before it ran.' },
+  STORE_UNREACHABLE: {
+    code: 'UNAVAILABLE',
+    summary: 'The model store could not be reached (connection refused, DNS, timeout).',
+  },
+  STORE_NOT_FOUND: { code: 'NOT_FOUND', summary: 'A path does not exist in the model store.' },
+  STORE_ALREADY_EXISTS: {
+    code: 'ALREADY_EXISTS',
+    summary: 'A path already exists in the model store and would be overwritten.',
+  },
+  STORE_READ_ONLY: { code: 'FAILED_PRECONDITION', summary: 'The store does not accept writes (http://).' },
+  STORE_ERROR: { code: 'INTERNAL', summary: 'The model store answered with an unexpected error.' },
+  UNSUPPORTED_STORE_URI: {
+    code: 'INVALID_ARGUMENT',
+    summary: 'The store URI has a scheme Berth has no backend for, or is malformed.',
+  },
+  NO_PUBLISHED_VERSION: {
+    code: 'NOT_FOUND',
+    summary: 'The model folder has no version with a MANIFEST.json (nothing is published).',
+  },
+  BAD_MANIFEST: { code: 'DATA_LOSS', summary: 'MANIFEST.json is missing a field or is not valid JSON.' },
+  DIGEST_MISMATCH: {
+    code: 'DATA_LOSS',
+    summary: 'A downloaded file does not match the size or sha256 in MANIFEST.json; it is never used.',
+  },
+  BAD_MODEL_CONFIG: {
+    code: 'INVALID_ARGUMENT',
+    summary: 'berth.yaml is not valid; the message names the key.',
+  },
+  BAD_SERVER_CONFIG: {
+    code: 'INVALID_ARGUMENT',
+    summary: 'A server setting (flag, BERTH_* variable or config file) is not valid.',
+  },
+  MODEL_LOAD_FAILED: {
+    code: 'FAILED_PRECONDITION',
+    summary: 'The runtime could not load the model file (corrupt or unsupported graph).',
+  },
+  WARMUP_FAILED: {
+    code: 'FAILED_PRECONDITION',
+    summary: 'A warm-up request failed, so the model never became ready.',
+  },
+  SERVER_UNREACHABLE: {
+    code: 'UNAVAILABLE',
+    summary: '`berth predict` could not reach the server (connection refused, timeout).',
+  },
+  INTERNAL: { code: 'INTERNAL', summary: 'A bug in Berth: please report it with the log line.' },
+} as const satisfies Record<string, ErrorKind>;
+
+export type ErrorId = keyof typeof ERROR_KINDS;
+
+/** The one error type: `id` is stable and documented, `code` is derived from it. */
+export class BerthError extends Error {
+  readonly id: ErrorId;
+  readonly code: ErrorCode;
+
+  constructor(id: ErrorId, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BerthError';
+    this.id = id;
+    this.code = ERROR_KINDS[id].code;
+  }
+
+  /** The searchable form users see, e.g. BERTH_ERR_INPUT_SHAPE. */
+  get stableId(): string {
+    return `BERTH_ERR_${this.id}`;
+  }
+}
+
+/** Wraps anything thrown into a BerthError, keeping BerthErrors as they are. */
+export function toBerthError(error: unknown, fallback: ErrorId = 'INTERNAL'): BerthError {
+  if (error instanceof BerthError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new BerthError(fallback, message, { cause: error });
+}

@@ -1,0 +1,125 @@
+import type { Clock } from '../core/clock.js';
+import { toBerthError } from '../core/errors.js';
+import type { InferRequest, InferResponse, ModelMetadata, ServerMetadata } from '../core/inference.js';
+import type { BerthMetrics } from '../observability/metrics.js';
+import type { ModelRegistry, VersionStatus } from '../registry/model-registry.js';
+import { validateRequest } from './validate-request.js';
+
+/** Extensions this server implements, as /v2 reports them. */
+export const SERVER_EXTENSIONS = ['model_repository_status', 'tfserving_rest'] as const;
+
+/** Which frontend a request came through, for metrics only. */
+export type Protocol = 'v2' | 'tfserving' | 'grpc';
+
+/**
+ * The one data plane every transport calls (MLServer's DataPlane, KServe's dataplane.py): health,
+ * metadata and inference in core types. No HTTP here; transports only translate.
+ */
+export class DataPlane {
+  #draining = false;
+
+  constructor(
+    private readonly registry: ModelRegistry,
+    private readonly metrics: BerthMetrics,
+    private readonly clock: Clock,
+    private readonly server: ServerMetadata,
+  ) {}
+
+  live(): boolean {
+    return true;
+  }
+
+  /** False while any model is not READY, and from the moment draining starts. */
+  ready(): boolean {
+    return !this.#draining && this.registry.ready();
+  }
+
+  /** Readiness turns false at once when shutdown begins; the transports reject new work. */
+  startDraining(): void {
+    this.#draining = true;
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  modelReady(name: string, version?: string): boolean {
+    try {
+      this.registry.resolve(name, version);
+      return !this.#draining;
+    } catch (error) {
+      if (toBerthError(error).id === 'MODEL_NOT_READY') return false;
+      throw error;
+    }
+  }
+
+  /** Every version of one model (or of all) with its state; unknown names throw MODEL_NOT_FOUND. */
+  modelStatus(name?: string): VersionStatus[] {
+    if (name !== undefined && !this.registry.modelNames().includes(name)) this.registry.resolve(name);
+    return this.registry.status(name);
+  }
+
+  serverMetadata(): ServerMetadata {
+    return this.server;
+  }
+
+  modelMetadata(name: string, version?: string): ModelMetadata {
+    const model = this.registry.resolve(name, version);
+    const versions = this.registry
+      .status(name)
+      .filter((status) => status.state === 'READY' && status.version !== undefined)
+      .map((status) => status.version!)
+      .sort((a, b) => Number(a) - Number(b));
+    return {
+      name,
+      versions,
+      platform: model.metadata.platform,
+      inputs: model.metadata.inputs,
+      outputs: model.metadata.outputs,
+    };
+  }
+
+  /** Validates, schedules and answers one request; every failure is a typed BerthError. */
+  async infer(
+    name: string,
+    version: string | undefined,
+    request: InferRequest,
+    protocol: Protocol,
+    signal?: AbortSignal,
+  ): Promise<InferResponse> {
+    const started = this.clock.now();
+    // Unknown names are counted under "" so a client cannot grow the label set without bound.
+    const labels = { model: '', version: '', protocol, outcome: 'ok' };
+    try {
+      const model = this.registry.resolve(name, version);
+      labels.model = name;
+      labels.version = model.version;
+      this.metrics.inFlight.inc({ model: name });
+      try {
+        const work = validateRequest(request, model.metadata, name);
+        const result = await model.scheduler.enqueue(work, signal);
+        const modelLabels = { model: name, version: model.version };
+        this.metrics.queueSeconds.observe(modelLabels, result.queueMs / 1000);
+        this.metrics.computeSeconds.observe(modelLabels, result.computeMs / 1000);
+        return {
+          modelName: name,
+          modelVersion: model.version,
+          ...(request.id !== undefined ? { id: request.id } : {}),
+          outputs: work.outputNames.map((output) => result.outputs.get(output)!),
+        };
+      } finally {
+        this.metrics.inFlight.dec({ model: name });
+      }
+    } catch (error) {
+      const typed = toBerthError(error, 'INFERENCE_FAILED');
+      labels.outcome = typed.stableId;
+      throw typed;
+    } finally {
+      this.metrics.requests.inc(labels);
+      this.metrics.requestSeconds.observe(
+        { model: labels.model, version: labels.version, protocol },
+        (this.clock.now() - started) / 1000,
+      );
+    }
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The composition root of `berth serve`: builds every part once, starts listening (live, not ready),
+ * pulls and warms every model, and only then reports ready. Start-up failures reject with a
+ * BerthError naming the URI and the cause; the CLI turns that into one line and a non-zero exit.
+ */
+import type { FastifyInstance } from 'fastify';
+import { systemClock, type Clock } from '../core/clock.js';
+import { readModelConfig } from '../config/model-config-file.js';
+import { parseModelRef } from '../core/model-ref.js';
+import type { ServerConfig } from '../config/server-config.js';
+import { DataPlane, SERVER_EXTENSIONS } from '../dataplane/data-plane.js';
+import type { Logger } from '../observability/logger.js';
+import { createMetrics } from '../observability/metrics.js';
+import { decodeInferRequest } from '../protocol/v2/json-codec.js';
+import { ModelRegistry, type ModelLocator } from '../registry/model-registry.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { DirectScheduler } from '../scheduling/direct-scheduler.js';
+import { createHttpApp } from './app.js';
+import { RequestTracker } from './request-tracker.js';
+
+export interface ServerDeps {
+  readonly logger: Logger;
+  readonly runtime: Runtime;
+  readonly locate: ModelLocator;
+  readonly clock?: Clock;
+  readonly version: string;
+}
+
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  readonly dataPlane: DataPlane;
+  readonly registry: ModelRegistry;
+  /** The address the HTTP server listens on, e.g. http://127.0.0.1:8080. */
+  readonly url: string;
+  readonly tracker: RequestTracker;
+  /** Resolves when every model is READY; rejects with the first start-up failure. */
+  readonly loaded: Promise<void>;
+}
+
+export async function startServer(config: ServerConfig, deps: ServerDeps): Promise<RunningServer> {
+  const clock = deps.clock ?? systemClock;
+  const sources = config.models.map((ref) => parseModelRef(ref, config.store));
+  const metrics = createMetrics();
+  const registry = new ModelRegistry({
+    locate: deps.locate,
+    runtime: deps.runtime,
+    readConfig: readModelConfig,
+    decodeWarmupRequest: (bytes, where) => {
+      try {
+        return decodeInferRequest(JSON.parse(Buffer.from(bytes).toString('utf8')));
+      } catch (error) {
+        throw new Error(`${where}: ${(error as Error).message}`, { cause: error });
+      }
+    },
+    schedulerFor: (model) => new DirectScheduler(model, clock),
+    metrics,
+    logger: deps.logger,
+    clock,
+  });
+  const dataPlane = new DataPlane(registry, metrics, clock, {
+    name: 'berth',
+    version: deps.version,
+    extensions: SERVER_EXTENSIONS,
+  });
+  const tracker = new RequestTracker();
+  const app = createHttpApp({
+    dataPlane,
+    metricsRegistry: metrics.registry,
+    logger: deps.logger,
+    bodyLimit: config.body_limit,
+    tracker,
+  });
+  const url = await app.listen({ host: config.host, port: config.port });
+  deps.logger.info({ url, models: sources.map((source) => source.name) }, 'listening; loading models');
+  const loaded = Promise.all(sources.map((source) => registry.load(source))).then(() => {
+    deps.logger.info({ url }, 'ready');
+  });
+  // The caller decides what a failure means; keep an unobserved rejection from crashing first.
+  loaded.catch(() => undefined);
+  return { app, dataPlane, registry, url, loaded, tracker };
+}

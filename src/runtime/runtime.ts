@@ -1,0 +1,29 @@
+import type { ModelConfig } from '../core/model-config.js';
+import type { Tensor, TensorSpec } from '../core/tensor.js';
+
+/** Signature of a loaded model, after berth.yaml overrides. */
+export interface LoadedModelMetadata {
+  readonly platform: string;
+  readonly inputs: readonly TensorSpec[];
+  readonly outputs: readonly TensorSpec[];
+}
+
+/**
+ * A model loaded into an inference engine. `infer` takes whole (possibly batched) tensors keyed by
+ * input name, already validated against `metadata`, and returns the requested outputs by name.
+ */
+export interface LoadedModel {
+  readonly metadata: LoadedModelMetadata;
+  infer(
+    inputs: ReadonlyMap<string, Tensor>,
+    outputNames: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<Map<string, Tensor>>;
+  dispose(): Promise<void>;
+}
+
+/** An inference engine adapter: loads a model from a local folder (never from a store). */
+export interface Runtime {
+  readonly name: string;
+  load(dir: string, config: ModelConfig): Promise<LoadedModel>;
+}

@@ -1,0 +1,72 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * One storage backend (file, http, webhdfs, s3). Paths are relative to the store's root, use '/'
+ * and never start with '/'. Every method throws BerthError: STORE_NOT_FOUND for a missing path,
+ * STORE_ALREADY_EXISTS when a write or rename would overwrite, STORE_UNREACHABLE when the backend
+ * cannot be reached (retryable), STORE_READ_ONLY for writes to a read-only backend.
+ */
+export interface ModelStore {
+  /** The root URI this store was opened with, normalised (no trailing slash). */
+  readonly uri: string;
+  /** False for read-only backends (http). */
+  readonly writable: boolean;
+
+  /** Size and kind of one path; throws STORE_NOT_FOUND when absent. */
+  stat(path: string, signal?: AbortSignal): Promise<StoreEntry>;
+
+  /** The direct children of a folder, sorted by name; throws STORE_NOT_FOUND when absent. */
+  list(path: string, signal?: AbortSignal): Promise<StoreEntry[]>;
+
+  /** A stream of a file's bytes, or of `length` bytes from `offset` when given. */
+  read(path: string, options?: ReadOptions): Promise<Readable>;
+
+  /**
+   * Writes a whole file, creating parent folders. Never overwrites: throws STORE_ALREADY_EXISTS.
+   * A failed write leaves no file at `path` that readers could mistake for a whole one.
+   */
+  write(path: string, body: Readable | Uint8Array, signal?: AbortSignal): Promise<void>;
+
+  /**
+   * Moves a folder or file to a path that must not exist yet (STORE_ALREADY_EXISTS otherwise).
+   * Atomic where the backend allows it; publish relies on this to claim a version number.
+   */
+  rename(from: string, to: string, signal?: AbortSignal): Promise<void>;
+
+  /** Removes a file or a whole folder; a missing path is not an error. */
+  delete(path: string, signal?: AbortSignal): Promise<void>;
+}
+
+export interface StoreEntry {
+  /** Base name of the entry. */
+  readonly name: string;
+  readonly type: 'file' | 'directory';
+  /** Bytes for files, 0 for folders. */
+  readonly size: number;
+  /** Last modification, ms since the epoch, where the backend knows it. */
+  readonly modifiedMs?: number;
+}
+
+export interface ReadOptions {
+  readonly offset?: number;
+  readonly length?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Opens a store for a URI of one scheme; registered in the StoreRegistry by scheme. */
+export type StoreFactory = (uri: URL, options: StoreOptions) => ModelStore;
+
+/** Settings every backend may read; backend-specific ones live under their own key. */
+export interface StoreOptions {
+  /** Bound for one request to the backend, ms. */
+  readonly requestTimeoutMs?: number;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Joins store path segments with '/', dropping empty ones. */
+export function joinStorePath(...parts: string[]): string {
+  return parts
+    .flatMap((part) => part.split('/'))
+    .filter((segment) => segment.length > 0)
+    .join('/');
+}

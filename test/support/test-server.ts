@@ -1,0 +1,66 @@
+/** Starts the real server in-process on a free loopback port, with real stores and ONNX Runtime. */
+import { Writable } from 'node:stream';
+import { loadServerConfig } from '../../src/config/load-server-config.js';
+import { startServer, type RunningServer } from '../../src/http/start-server.js';
+import { createLogger } from '../../src/observability/logger.js';
+import type { ModelLocator } from '../../src/registry/model-registry.js';
+import { OnnxRuntime } from '../../src/runtime/onnx/onnx-runtime.js';
+import { createModelLocator } from '../../src/storage/model-locator.js';
+import { createDefaultStoreRegistry } from '../../src/storage/store-registry.js';
+
+export interface TestServer extends RunningServer {
+  /** Every log line written so far, parsed. */
+  readonly logs: Array<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  readonly store: string;
+  readonly models: string[];
+  readonly cacheDir: string;
+  readonly bodyLimit?: number;
+  /** Wraps the real locator (e.g. to hold a load back while a test looks at LOADING). */
+  readonly wrapLocator?: (locate: ModelLocator) => ModelLocator;
+}
+
+export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
+  const logs: Array<Record<string, unknown>> = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const logger = createLogger({ level: 'info', destination });
+  const config = await loadServerConfig({
+    env: {},
+    flags: {
+      store: options.store,
+      models: options.models,
+      host: '127.0.0.1',
+      port: 0,
+      cache_dir: options.cacheDir,
+      ...(options.bodyLimit ? { body_limit: options.bodyLimit } : {}),
+    },
+  });
+  const locate = createModelLocator({
+    stores: createDefaultStoreRegistry({}),
+    cacheDir: config.cache_dir,
+    logger,
+  });
+  const server = await startServer(config, {
+    logger,
+    runtime: new OnnxRuntime(),
+    locate: options.wrapLocator ? options.wrapLocator(locate) : locate,
+    version: '0.0.0-test',
+  });
+  return {
+    ...server,
+    logs,
+    close: async () => {
+      await server.app.close();
+      await server.registry.unloadAll();
+    },
+  };
+}

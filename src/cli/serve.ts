@@ -24,6 +24,14 @@ export function registerServeCommand(program: Command, setExit: (code: number) =
     .option('--host <host>', 'address to listen on (BERTH_HOST)')
     .option('--port <port>', 'HTTP port (BERTH_PORT)', Number)
     .option('--cache-dir <dir>', 'local cache of verified model versions (BERTH_CACHE_DIR)')
+    .option('--grpc-port <port>', 'gRPC port; off unless set (BERTH_GRPC_PORT)', Number)
+    .option('--batching', 'force dynamic batching on for every model (BERTH_BATCHING)')
+    .option('--no-batching', 'turn dynamic batching off for every model')
+    .option('--max-batch-size <n>', 'override max_batch_size of every model', Number)
+    .option('--max-queue-delay-us <us>', 'override batching.max_queue_delay_us of every model', Number)
+    .option('--max-queue-size <n>', 'override batching.max_queue_size of every model', Number)
+    .option('--request-timeout-ms <ms>', 'override batching.timeout_ms of every model', Number)
+    .option('--instances <n>', 'override instances of every model', Number)
     .option('--body-limit <bytes>', 'largest request body (BERTH_BODY_LIMIT)', Number)
     .option('--drain-timeout-ms <ms>', 'time allowed for in-flight requests after SIGTERM', Number)
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (BERTH_LOG_LEVEL)')
@@ -39,6 +47,13 @@ export function registerServeCommand(program: Command, setExit: (code: number) =
           port: options.port,
           cache_dir: options.cacheDir,
           body_limit: options.bodyLimit,
+          grpc_port: options.grpcPort,
+          batching: options.batching,
+          max_batch_size: options.maxBatchSize,
+          max_queue_delay_us: options.maxQueueDelayUs,
+          max_queue_size: options.maxQueueSize,
+          request_timeout_ms: options.requestTimeoutMs,
+          instances: options.instances,
           drain_timeout_ms: options.drainTimeoutMs,
           log_level: options.logLevel,
         },

@@ -32,6 +32,24 @@ export const serverConfigSchema = z
       .describe(
         'Node-local folder where verified model versions are kept between restarts (default: $XDG_CACHE_HOME/berth/models, else ~/.cache/berth/models).',
       ),
+    grpc_port: z
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .optional()
+      .describe('gRPC port (inference.GRPCInferenceService); off when not set, 0 picks a free one.'),
+    batching: z.boolean().optional().describe('Turns dynamic batching on or off for every model, over berth.yaml.'),
+    max_batch_size: z.number().int().min(1).optional().describe('Overrides max_batch_size of every model.'),
+    max_queue_delay_us: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Overrides batching.max_queue_delay_us of every model.'),
+    max_queue_size: z.number().int().min(1).optional().describe('Overrides batching.max_queue_size of every model.'),
+    request_timeout_ms: z.number().int().min(0).optional().describe('Overrides batching.timeout_ms of every model.'),
+    instances: z.number().int().min(1).optional().describe('Overrides instances of every model.'),
     body_limit: z
       .number()
       .int()
@@ -76,6 +94,13 @@ export const SERVER_ENV: Readonly<
   BERTH_PORT: { key: 'port', parse: Number },
   BERTH_CACHE_DIR: { key: 'cache_dir', parse: (raw) => raw },
   BERTH_BODY_LIMIT: { key: 'body_limit', parse: Number },
+  BERTH_GRPC_PORT: { key: 'grpc_port', parse: Number },
+  BERTH_BATCHING: { key: 'batching', parse: (raw) => raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw },
+  BERTH_MAX_BATCH_SIZE: { key: 'max_batch_size', parse: Number },
+  BERTH_MAX_QUEUE_DELAY_US: { key: 'max_queue_delay_us', parse: Number },
+  BERTH_MAX_QUEUE_SIZE: { key: 'max_queue_size', parse: Number },
+  BERTH_REQUEST_TIMEOUT_MS: { key: 'request_timeout_ms', parse: Number },
+  BERTH_INSTANCES: { key: 'instances', parse: Number },
   BERTH_DRAIN_TIMEOUT_MS: { key: 'drain_timeout_ms', parse: Number },
   BERTH_LOG_LEVEL: { key: 'log_level', parse: (raw) => raw },
 };

@@ -24,7 +24,7 @@ export class OnnxRuntime implements Runtime {
     const file = join(dir, config.model_file);
     let pool: SessionPool;
     try {
-      pool = await SessionPool.create(file, config.instances, sessionOptions(config.threads));
+      pool = await SessionPool.create(file, config.instances ?? 1, sessionOptions(config.threads));
     } catch (error) {
       throw new BerthError('MODEL_LOAD_FAILED', `ONNX Runtime could not load ${file}: ${messageOf(error)}`, {
         cause: error,

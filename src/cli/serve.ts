@@ -6,6 +6,7 @@ import { startServer } from '../http/start-server.js';
 import { createLogger } from '../observability/logger.js';
 import { OnnxRuntime } from '../runtime/onnx/onnx-runtime.js';
 import { createModelLocator } from '../storage/model-locator.js';
+import { DEFAULT_RETRY_POLICY } from '../storage/retry-policy.js';
 import { createDefaultStoreRegistry } from '../storage/store-registry.js';
 import { BERTH_VERSION } from './version.js';
 
@@ -32,6 +33,7 @@ export function registerServeCommand(program: Command, setExit: (code: number) =
     .option('--max-queue-size <n>', 'override batching.max_queue_size of every model', Number)
     .option('--request-timeout-ms <ms>', 'override batching.timeout_ms of every model', Number)
     .option('--instances <n>', 'override instances of every model', Number)
+    .option('--store-retry-max-elapsed-ms <ms>', 'how long start-up retries an unreachable store', Number)
     .option('--body-limit <bytes>', 'largest request body (BERTH_BODY_LIMIT)', Number)
     .option('--drain-timeout-ms <ms>', 'time allowed for in-flight requests after SIGTERM', Number)
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (BERTH_LOG_LEVEL)')
@@ -47,6 +49,7 @@ export function registerServeCommand(program: Command, setExit: (code: number) =
           port: options.port,
           cache_dir: options.cacheDir,
           body_limit: options.bodyLimit,
+          store_retry_max_elapsed_ms: options.storeRetryMaxElapsedMs,
           grpc_port: options.grpcPort,
           batching: options.batching,
           max_batch_size: options.maxBatchSize,
@@ -62,8 +65,14 @@ export function registerServeCommand(program: Command, setExit: (code: number) =
       const stores = createDefaultStoreRegistry({ env: process.env });
       const server = await startServer(config, {
         logger,
-        runtime: new OnnxRuntime(),
-        locate: createModelLocator({ stores, cacheDir: config.cache_dir, logger }),
+        // --instances overrides every model's berth.yaml; worker crashes are logged with the rest.
+        runtime: new OnnxRuntime({ instances: config.instances, logger }),
+        locate: createModelLocator({
+          stores,
+          cacheDir: config.cache_dir,
+          logger,
+          retry: { policy: { ...DEFAULT_RETRY_POLICY, maxElapsedMs: config.store_retry_max_elapsed_ms } },
+        }),
         version: BERTH_VERSION,
       });
       const parts = { ...server, logger, drainTimeoutMs: config.drain_timeout_ms };

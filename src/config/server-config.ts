@@ -39,7 +39,10 @@ export const serverConfigSchema = z
       .max(65535)
       .optional()
       .describe('gRPC port (inference.GRPCInferenceService); off when not set, 0 picks a free one.'),
-    batching: z.boolean().optional().describe('Turns dynamic batching on or off for every model, over berth.yaml.'),
+    batching: z
+      .boolean()
+      .optional()
+      .describe('Turns dynamic batching on or off for every model, over berth.yaml.'),
     max_batch_size: z.number().int().min(1).optional().describe('Overrides max_batch_size of every model.'),
     max_queue_delay_us: z
       .number()
@@ -47,9 +50,27 @@ export const serverConfigSchema = z
       .min(0)
       .optional()
       .describe('Overrides batching.max_queue_delay_us of every model.'),
-    max_queue_size: z.number().int().min(1).optional().describe('Overrides batching.max_queue_size of every model.'),
-    request_timeout_ms: z.number().int().min(0).optional().describe('Overrides batching.timeout_ms of every model.'),
+    max_queue_size: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('Overrides batching.max_queue_size of every model.'),
+    request_timeout_ms: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Overrides batching.timeout_ms of every model.'),
     instances: z.number().int().min(1).optional().describe('Overrides instances of every model.'),
+    store_retry_max_elapsed_ms: z
+      .number()
+      .int()
+      .min(0)
+      .default(30_000)
+      .describe(
+        'How long start-up keeps retrying an unreachable store (backoff with jitter) before it gives up and exits 1.',
+      ),
     body_limit: z
       .number()
       .int()
@@ -94,8 +115,12 @@ export const SERVER_ENV: Readonly<
   BERTH_PORT: { key: 'port', parse: Number },
   BERTH_CACHE_DIR: { key: 'cache_dir', parse: (raw) => raw },
   BERTH_BODY_LIMIT: { key: 'body_limit', parse: Number },
+  BERTH_STORE_RETRY_MAX_ELAPSED_MS: { key: 'store_retry_max_elapsed_ms', parse: Number },
   BERTH_GRPC_PORT: { key: 'grpc_port', parse: Number },
-  BERTH_BATCHING: { key: 'batching', parse: (raw) => raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw },
+  BERTH_BATCHING: {
+    key: 'batching',
+    parse: (raw) => (raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw),
+  },
   BERTH_MAX_BATCH_SIZE: { key: 'max_batch_size', parse: Number },
   BERTH_MAX_QUEUE_DELAY_US: { key: 'max_queue_delay_us', parse: Number },
   BERTH_MAX_QUEUE_SIZE: { key: 'max_queue_size', parse: Number },

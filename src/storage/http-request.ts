@@ -67,7 +67,12 @@ export function requestError(error: unknown, where: string, watchdog: Watchdog):
       cause: error,
     });
   }
-  return new BerthError('STORE_UNREACHABLE', `${where}: cannot reach the store (${describeCause(error)})`, {
+  const cause = describeCause(error);
+  // fetch refuses some ports outright (the Fetch spec's "bad port" list): retrying cannot help.
+  if (cause.includes('bad port')) {
+    return new BerthError('STORE_ERROR', `${where}: fetch refuses this port (${cause})`, { cause: error });
+  }
+  return new BerthError('STORE_UNREACHABLE', `${where}: cannot reach the store (${cause})`, {
     cause: error,
   });
 }

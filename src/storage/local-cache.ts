@@ -2,19 +2,25 @@
  * Downloads a published version into a local cache folder that runtimes load from (Triton's
  * LocalizePath: runtimes only ever see local paths). A cache folder appears only by an atomic
  * rename after every file matched MANIFEST.json, so its existence alone proves it whole; that is
- * what lets the cache be reused across restarts without hashing it again.
+ * what lets the cache be reused across restarts without hashing it again. Small files stream in one
+ * request (stream-download.ts); large ones arrive as parallel ranges (parallel-download.ts). Retries
+ * are not done here: callers hand in a store wrapped by withRetries (retrying-store.ts).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { systemClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
 import { BerthError } from '../core/errors.js';
 import { MANIFEST_FILE } from './manifest.js';
-import type { Manifest, ManifestFile } from './manifest.js';
+import type { Manifest } from './manifest.js';
 import { joinStorePath } from './model-store.js';
 import type { ModelStore } from './model-store.js';
+import { parallelDownload, rangeOptions } from './parallel-download.js';
+import type { RangeDownloadOptions } from './parallel-download.js';
+import type { TransferProgress } from './progress.js';
 import { checkModelName, storeUriOf } from './store-path.js';
+import { streamDownload } from './stream-download.js';
 import { readManifestBytes } from './versions.js';
 
 /** Where to cache, how to cancel, and who hears about progress. */
@@ -26,16 +32,17 @@ export interface LocalizeOptions {
   readonly onProgress?: (progress: LocalizeProgress) => void;
   /** Times the download for `durationMs`; the system clock when absent. */
   readonly clock?: Pick<Clock, 'now'>;
+  /** How large files split into parallel ranges; DEFAULT_RANGE_DOWNLOAD for what is absent. */
+  readonly ranges?: Partial<RangeDownloadOptions>;
 }
 
-/** Download progress: the current file, and the whole version. */
-export interface LocalizeProgress {
+/** Download progress: the current file, and (`bytes` of `totalBytes`) the whole version. */
+export interface LocalizeProgress extends TransferProgress {
   /** Path of the file inside the version folder. */
   readonly path: string;
+  /** Bytes of this file written so far, in any order (ranges arrive in parallel). */
   readonly fileBytes: number;
   readonly fileSize: number;
-  readonly bytes: number;
-  readonly totalBytes: number;
 }
 
 /** The local folder to load from, and what it took to get it (for metrics). */
@@ -79,6 +86,7 @@ export async function localize(
 ): Promise<LocalizeResult> {
   const { signal, clock = systemClock } = options;
   const started = clock.now();
+  const ranges = rangeOptions(options.ranges);
   const folder = joinStorePath(checkModelName(model, store.uri), String(version));
   const { manifest, bytes: manifestBytes } = await readManifestBytes(store, model, version, signal);
   const cacheDir = resolve(options.cacheDir);
@@ -96,7 +104,7 @@ export async function localize(
   const partial = join(cacheDir, `.partial-${randomUUID()}`);
   try {
     await mkdir(cacheDir, { recursive: true });
-    const bytes = await downloadAll(store, folder, manifest, partial, options);
+    const bytes = await downloadAll(store, folder, manifest, partial, { ...options, ranges });
     await writeFile(join(partial, MANIFEST_FILE), manifestBytes, { flag: 'wx' });
     if (!(await claim(partial, dir))) {
       await rm(partial, { recursive: true, force: true });
@@ -125,66 +133,30 @@ async function downloadAll(
   folder: string,
   manifest: Manifest,
   partial: string,
-  options: LocalizeOptions,
+  options: LocalizeOptions & { readonly ranges: RangeDownloadOptions },
 ): Promise<number> {
+  const { ranges } = options;
   const totalBytes = manifest.files.reduce((sum, file) => sum + file.size, 0);
   let bytes = 0;
   await mkdir(partial);
+  // One file at a time: a large file is already `concurrency` requests, and the progress of one
+  // file at a time is what a person watching a pull can follow.
   for (const file of manifest.files) {
     const target = join(partial, ...file.path.split('/'));
     await mkdir(dirname(target), { recursive: true });
-    await download(
-      store,
-      joinStorePath(folder, file.path),
-      file,
-      target,
-      options.signal,
-      (chunk, fileBytes) => {
+    const source = joinStorePath(folder, file.path);
+    const each = {
+      ...(options.signal ? { signal: options.signal } : {}),
+      progress: (chunk: number, fileBytes: number) => {
         bytes += chunk;
         options.onProgress?.({ path: file.path, fileBytes, fileSize: file.size, bytes, totalBytes });
       },
-    );
+    };
+    if (file.size >= ranges.thresholdBytes && ranges.concurrency > 1)
+      await parallelDownload(store, source, file, target, { ...each, ranges });
+    else await streamDownload(store, source, file, target, each);
   }
   return bytes;
-}
-
-/** Streams one file to disk, hashing as it goes; throws DIGEST_MISMATCH unless it matches `file`. */
-async function download(
-  store: ModelStore,
-  source: string,
-  file: ManifestFile,
-  target: string,
-  signal: AbortSignal | undefined,
-  progress: (chunk: number, fileBytes: number) => void,
-): Promise<void> {
-  const where = storeUriOf(store.uri, source);
-  const hash = createHash('sha256');
-  let size = 0;
-  const handle = await open(target, 'wx');
-  try {
-    for await (const chunk of await store.read(source, { signal })) {
-      const bytes = chunk as Buffer;
-      size += bytes.byteLength;
-      // Stop at the first byte too many rather than fill the disk with a file we will reject.
-      if (size > file.size) throw mismatch(where, file, `more than ${file.size} bytes`);
-      hash.update(bytes);
-      await handle.write(bytes);
-      progress(bytes.byteLength, size);
-    }
-    await handle.datasync(); // on disk before the rename that vouches for it
-  } finally {
-    await handle.close();
-  }
-  const sha256 = hash.digest('hex');
-  if (size !== file.size || sha256 !== file.sha256)
-    throw mismatch(where, file, `${size} bytes, sha256 ${sha256}`);
-}
-
-function mismatch(where: string, file: ManifestFile, got: string): BerthError {
-  return new BerthError(
-    'DIGEST_MISMATCH',
-    `${where}: expected ${file.size} bytes, sha256 ${file.sha256}; got ${got}`,
-  );
 }
 
 /** Renames the verified folder into place; false when another process already placed it. */

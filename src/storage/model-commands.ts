@@ -9,10 +9,28 @@ import { join } from 'node:path';
 import { BerthError } from '../core/errors.js';
 import { parseModelRef } from '../core/model-ref.js';
 import { localize } from './local-cache.js';
+import type { ModelStore } from './model-store.js';
+import type { TransferProgress } from './progress.js';
 import { publishVersion } from './publish.js';
+import { withRetries } from './retrying-store.js';
+import type { RetryingStoreOptions } from './retrying-store.js';
 import { storeUriOf } from './store-path.js';
 import { createDefaultStoreRegistry, type StoreRegistry } from './store-registry.js';
+import { folderBytes, UploadMeteringStore } from './upload-progress.js';
 import { listPublishedVersions, readManifest, resolveVersion } from './versions.js';
+
+/** What a caller (the CLI) may add to a command: progress, and how store faults are retried. */
+export interface StoreCommandOptions {
+  /** Bytes moved so far of the total (pull: downloaded, push: uploaded), on every chunk. */
+  readonly onProgress?: (progress: TransferProgress) => void;
+  /** Retry policy, clock and a logger told of each retry; DEFAULT_RETRY_POLICY when absent. */
+  readonly retry?: RetryingStoreOptions;
+}
+
+/** Every command opens its store through here, so every backend gets the same retries. */
+function openStore(stores: StoreRegistry, uri: string, options: StoreCommandOptions): ModelStore {
+  return withRetries(stores.resolve(uri), options.retry);
+}
 
 function splitTarget(target: string) {
   const source = parseModelRef(target, undefined);
@@ -25,6 +43,7 @@ export async function pushModel(
   target: string,
   lineage: Readonly<Record<string, unknown>>,
   stores: StoreRegistry = createDefaultStoreRegistry({ env: process.env }),
+  options: StoreCommandOptions = {},
 ): Promise<{ uri: string; version: number; files: number; bytes: number }> {
   const { name, storeUri, version: pinned } = splitTarget(target);
   if (pinned !== undefined) {
@@ -35,8 +54,15 @@ export async function pushModel(
   }
   const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) throw new BerthError('INVALID_REQUEST', `${dir}: not a folder`);
-  const store = stores.resolve(storeUri);
-  const result = await publishVersion(store, name, dir, { lineage });
+  const store = openStore(stores, storeUri, options);
+  const { onProgress } = options;
+  let uploads = store;
+  if (onProgress !== undefined) {
+    const totalBytes = await folderBytes(dir).catch(() => 0); // only for the ETA; publish reports errors
+    let bytes = 0;
+    uploads = new UploadMeteringStore(store, (chunk) => onProgress({ bytes: (bytes += chunk), totalBytes }));
+  }
+  const result = await publishVersion(uploads, name, dir, { lineage });
   return {
     uri: storeUriOf(store.uri, `${name}/${result.version}`),
     version: result.version,
@@ -49,10 +75,11 @@ export async function pushModel(
 export async function listModels(
   target: string,
   stores: StoreRegistry = createDefaultStoreRegistry({ env: process.env }),
+  options: StoreCommandOptions = {},
 ): Promise<string[]> {
   const lines: string[] = [];
   // A store root lists models; a model folder (it has numeric children) lists versions.
-  const store = stores.resolve(target);
+  const store = openStore(stores, target, options);
   const entries = await store.list('');
   const isModel = entries.some((entry) => entry.type === 'directory' && /^[1-9]\d*$/.test(entry.name));
   if (!isModel) {
@@ -65,7 +92,7 @@ export async function listModels(
     return lines;
   }
   const { name, storeUri } = splitTarget(target);
-  const parent = stores.resolve(storeUri);
+  const parent = openStore(stores, storeUri, options);
   for (const version of await listPublishedVersions(parent, name)) {
     const manifest = await readManifest(parent, name, version);
     const bytes = manifest.files.reduce((sum, file) => sum + file.size, 0);
@@ -79,16 +106,20 @@ export async function pullModel(
   source: string,
   dir: string,
   stores: StoreRegistry = createDefaultStoreRegistry({ env: process.env }),
+  options: StoreCommandOptions = {},
 ): Promise<{ uri: string; bytes: number }> {
   const { name, storeUri, version: pinned } = splitTarget(source);
   if (await stat(dir).catch(() => undefined))
     throw new BerthError('STORE_ALREADY_EXISTS', `${dir}: already exists`);
-  const store = stores.resolve(storeUri);
+  const store = openStore(stores, storeUri, options);
   const version = await resolveVersion(store, name, pinned);
   // A private cache: the verified folder is copied out, so the pull never mutates a server's cache.
   const cacheDir = join(tmpdir(), `berth-pull-${process.pid}-${Date.now()}`);
   try {
-    const result = await localize(store, name, version, { cacheDir });
+    const result = await localize(store, name, version, {
+      cacheDir,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
     await mkdir(dir, { recursive: true });
     await cp(result.dir, dir, { recursive: true });
     return { uri: storeUriOf(store.uri, `${name}/${version}`), bytes: result.bytes };
@@ -101,11 +132,12 @@ export async function pullModel(
 export async function removeModelVersion(
   target: string,
   stores: StoreRegistry = createDefaultStoreRegistry({ env: process.env }),
+  options: StoreCommandOptions = {},
 ): Promise<string> {
   const { name, storeUri, version } = splitTarget(target);
   if (version === undefined)
     throw new BerthError('INVALID_REQUEST', `${target}: name the version to remove (model@version)`);
-  const store = stores.resolve(storeUri);
+  const store = openStore(stores, storeUri, options);
   const published = await listPublishedVersions(store, name);
   if (!published.includes(version)) {
     throw new BerthError(

@@ -8,6 +8,8 @@ import { pathToFileURL } from 'node:url';
 import { BerthError } from '../core/errors.js';
 import { createFileStore } from './file-store.js';
 import { createHttpStore } from './http-store.js';
+import { createS3Store } from './s3/s3-store.js';
+import { createWebHdfsStore } from './webhdfs/webhdfs-store.js';
 import type { ModelStore, StoreFactory, StoreOptions } from './model-store.js';
 
 /** Maps URI schemes to store factories; `resolve` opens the store for a URI or a plain path. */
@@ -56,7 +58,9 @@ export class StoreRegistry {
 export function createDefaultStoreRegistry(options: StoreOptions = {}): StoreRegistry {
   return new StoreRegistry(options)
     .register('file', createFileStore)
-    .register(['http', 'https'], createHttpStore);
+    .register(['http', 'https'], createHttpStore)
+    .register('s3', createS3Store)
+    .register(['hdfs', 'webhdfs', 'swebhdfs'], createWebHdfsStore);
 }
 
 /** A URI as a URL, reading a string without a scheme (or starting with '/' or '.') as a local path. */

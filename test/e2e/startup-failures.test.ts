@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { addModel } from '../fixtures/onnx/models.js';
 import { createStoreFixture, type StoreFixture } from '../support/model-store-fixture.js';
 import { spawnServer } from '../support/spawn-server.js';
+import { freePort } from '../support/free-port.js';
 
 /** Starts `berth serve`, expects exit 1 with one clear stderr line, and that it never said ready. */
 async function expectStartupFailure(args: string[], cacheDir: string, pattern: RegExp): Promise<string> {
@@ -75,12 +76,26 @@ describe('start-up failures exit 1 with one line naming the URI and the cause', 
     );
   });
 
-  it('an unreachable store', async () => {
-    await expectStartupFailure(
-      ['--store', 'http://127.0.0.1:9/models', '--model', 'm'],
-      fixture.cacheDir,
-      /^berth: start-up failed: BERTH_ERR_STORE_UNREACHABLE: .*http:\/\/127\.0\.0\.1:9\/models/,
+  it('an unreachable store, after bounded retries', async () => {
+    const port = await freePort();
+    const server = spawnServer(
+      ['--store', `http://127.0.0.1:${port}/models`, '--model', 'm', '--store-retry-max-elapsed-ms', '1500'],
+      { BERTH_CACHE_DIR: fixture.cacheDir },
     );
+    assert.equal(await server.exited, 1);
+    const lines = server.stderr.filter((line) => line.startsWith('berth:'));
+    assert.equal(lines.length, 1, server.stderr.join('\n'));
+    assert.match(
+      lines[0]!,
+      new RegExp(
+        `^berth: start-up failed: BERTH_ERR_STORE_UNREACHABLE: http://127\\.0\\.0\\.1:${port}/models.*still unreachable after \\d+ attempts`,
+      ),
+    );
+    assert.ok(
+      server.logs.some((line) => line.msg === 'store unreachable; retrying'),
+      'retries are logged',
+    );
+    assert.ok(!server.logs.some((line) => line.msg === 'ready'));
   });
 
   it('an unknown store scheme', async () => {

@@ -15,8 +15,8 @@ import { berthError } from '../../support/store-assertions.js';
 describe('StoreRegistry', () => {
   const registry = createDefaultStoreRegistry({ requestTimeoutMs: 1000 });
 
-  it('registers file, http and https by default', () => {
-    assert.deepEqual(registry.schemes(), ['file', 'http', 'https']);
+  it('registers file, http(s), s3 and (s)webhdfs/hdfs by default', () => {
+    assert.deepEqual(registry.schemes(), ['file', 'hdfs', 'http', 'https', 's3', 'swebhdfs', 'webhdfs']);
   });
 
   it('opens plain absolute and relative paths as file stores', () => {
@@ -45,7 +45,7 @@ describe('StoreRegistry', () => {
   it('names the scheme and the known ones for an unknown scheme', () => {
     assert.throws(
       () => registry.resolve('gs://bucket/models'),
-      berthError('UNSUPPORTED_STORE_URI', 'gs:', 'file:, http:, https:'),
+      berthError('UNSUPPORTED_STORE_URI', 'gs:', 'file:, hdfs:, http:, https:, s3:'),
     );
   });
 
@@ -64,14 +64,11 @@ describe('StoreRegistry', () => {
       seen.timeout = options.requestTimeoutMs;
       return { uri: url.href } as ModelStore;
     };
-    const extended = createDefaultStoreRegistry({ requestTimeoutMs: 42 }).register(
-      ['hdfs', 'webhdfs:'],
-      fake,
-    );
-    extended.resolve('webhdfs://namenode:9870/models');
-    assert.equal(seen.url?.protocol, 'webhdfs:');
+    const extended = new StoreRegistry({ requestTimeoutMs: 42 }).register(['gs', 'abfs:'], fake);
+    extended.resolve('abfs://container/models');
+    assert.equal(seen.url?.protocol, 'abfs:');
     assert.equal(seen.timeout, 42);
-    assert.deepEqual(extended.schemes(), ['file', 'hdfs', 'http', 'https', 'webhdfs']);
+    assert.deepEqual(extended.schemes(), ['abfs', 'gs']);
   });
 
   it('refuses to register a scheme twice', () => {

@@ -14,8 +14,8 @@ export interface ScheduledResult {
 }
 
 /**
- * Owns the path from an accepted request to the model: DirectScheduler runs at once; the dynamic
- * batcher (next) groups requests. `drain` resolves when nothing accepted is still running.
+ * Owns the path from an accepted request to the model: DirectScheduler runs at once; DynamicBatcher
+ * groups requests into batches. `drain` resolves when nothing accepted is waiting or running.
  */
 export interface Scheduler {
   enqueue(work: ScheduledWork, signal?: AbortSignal): Promise<ScheduledResult>;

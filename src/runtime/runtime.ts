@@ -14,6 +14,8 @@ export interface LoadedModelMetadata {
  */
 export interface LoadedModel {
   readonly metadata: LoadedModelMetadata;
+  /** How many runs may usefully be in flight at once (its instances); absent means 1. */
+  readonly concurrency?: number;
   infer(
     inputs: ReadonlyMap<string, Tensor>,
     outputNames: readonly string[],

@@ -1,14 +1,29 @@
 /**
- * Core tensors ↔ ONNX Runtime tensors. Numeric data is handed over as the same typed array (no
- * copy: onnxruntime-common keeps a typed array of the expected class as is). Strings are the one
- * conversion: BYTES elements are UTF-8 decoded on the way in and encoded on the way out, because
- * the Node binding only takes JS strings for ONNX string tensors; bytes it would change (invalid
- * UTF-8, NUL) are refused rather than altered.
+ * Core tensors ↔ ONNX Runtime tensors, in three steps that may run on different threads:
+ * `prepareInput` checks an input and turns BYTES into JS strings (on the event loop, so a bad
+ * request fails with its own error id before any instance is used); `toOrtTensor` wraps a prepared
+ * input (in whichever thread owns the session); `collectOutputs` turns results back into core
+ * tensors. Numeric data is never converted: onnxruntime-common keeps a typed array of the expected
+ * class as is. Strings are the one conversion: BYTES elements are UTF-8 decoded on the way in and
+ * encoded on the way out, because the Node binding only takes JS strings for ONNX string tensors;
+ * bytes it would change (invalid UTF-8, NUL) are refused rather than altered.
  */
+import type { InferenceSession } from 'onnxruntime-node';
 import { Tensor as OrtTensor } from 'onnxruntime-node';
 import { BerthError } from '../../core/errors.js';
 import { elementCount, type Tensor, type TensorData } from '../../core/tensor.js';
 import { datatypeOf, ORT_TYPE } from './dtype-map.js';
+
+/** Data of every datatype but BYTES: one typed array. */
+export type NumericData = Exclude<TensorData, Uint8Array[]>;
+
+/** An input checked and ready for ONNX Runtime on any thread: numeric data as is, BYTES as strings. */
+export interface PreparedInput {
+  readonly name: string;
+  readonly type: OrtTensor.Type;
+  readonly dims: readonly number[];
+  readonly data: NumericData | string[];
+}
 
 // fatal: bytes that are not UTF-8 would otherwise reach the model as U+FFFD, silently changed.
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -22,17 +37,32 @@ const OrtTensorCtor = OrtTensor as unknown as new (
   dims: readonly number[],
 ) => OrtTensor;
 
-/** A core tensor as an ONNX Runtime tensor, sharing numeric data; BYTES must be UTF-8. */
-export function toOrtTensor(tensor: Tensor): OrtTensor {
-  const { name, datatype, shape, data } = tensor;
+/** Checks a core tensor against its shape and decodes BYTES; numeric data is shared, not copied. */
+export function prepareInput(tensor: Tensor, name = tensor.name): PreparedInput {
+  const { datatype, shape, data } = tensor;
   if (elementCount(shape) !== data.length) {
     throw new BerthError(
       'INPUT_SHAPE',
       `input '${name}' has shape [${shape.join(', ')}] but ${data.length} elements; expected ${elementCount(shape)}`,
     );
   }
-  if (datatype === 'BYTES') return new OrtTensor('string', decodeStrings(name, data as Uint8Array[]), shape);
-  return new OrtTensorCtor(ORT_TYPE[datatype], data as Exclude<TensorData, Uint8Array[]>, shape);
+  const prepared = datatype === 'BYTES' ? decodeStrings(name, data as Uint8Array[]) : (data as NumericData);
+  return { name, type: ORT_TYPE[datatype], dims: shape, data: prepared };
+}
+
+/** A prepared input as an ONNX Runtime tensor, sharing its data. */
+export function toOrtTensor(input: PreparedInput): OrtTensor {
+  return new OrtTensorCtor(input.type, input.data, input.dims);
+}
+
+/** The fetched outputs of a run, in `fetches` order, as core tensors. */
+export function collectOutputs(results: InferenceSession.ReturnType, fetches: readonly string[]): Tensor[] {
+  return fetches.map((name) => {
+    const value = results[name];
+    if (value === undefined)
+      throw new BerthError('INFERENCE_FAILED', `ONNX Runtime returned no output '${name}'`);
+    return fromOrtTensor(name, value);
+  });
 }
 
 /** An ONNX Runtime output as a core tensor; FP16 comes back as raw half bits in a Uint16Array. */

@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
 import { listModels, pullModel, pushModel, removeModelVersion } from '../storage/model-commands.js';
+import type { StoreCommandOptions } from '../storage/model-commands.js';
+import type { RetryLogger } from '../storage/retrying-store.js';
+import { createProgressReporter } from './progress-reporter.js';
+import type { ProgressReporter } from './progress-reporter.js';
 
 export function registerModelsCommands(program: Command, _setExit: (code: number) => void): void {
   const models = program
@@ -13,7 +17,9 @@ export function registerModelsCommands(program: Command, _setExit: (code: number
     .argument('<target>', 'store URI ending in the model name, e.g. file:///models/recommender')
     .option('--lineage <key=value>', 'lineage recorded in MANIFEST.json (repeatable)', collectPairs, {})
     .action(async (dir: string, target: string, options: { lineage: Record<string, string> }) => {
-      const result = await pushModel(dir, target, options.lineage);
+      const result = await withProgress(`push ${target}`, (transfer) =>
+        pushModel(dir, target, options.lineage, undefined, transfer),
+      );
       console.log(`published ${result.uri} (${result.files} files, ${result.bytes} bytes)`);
     });
 
@@ -22,7 +28,8 @@ export function registerModelsCommands(program: Command, _setExit: (code: number
     .description('List the models of a store, or the versions of one model.')
     .argument('<target>', 'store URI, or store URI ending in a model name')
     .action(async (target: string) => {
-      for (const line of await listModels(target)) console.log(line);
+      for (const line of await listModels(target, undefined, { retry: { logger: stderrRetries() } }))
+        console.log(line);
     });
 
   models
@@ -31,7 +38,9 @@ export function registerModelsCommands(program: Command, _setExit: (code: number
     .argument('<source>', 'store URI ending in the model name, with @version to pin one')
     .argument('<dir>', 'local folder to write (must not exist)')
     .action(async (source: string, dir: string) => {
-      const result = await pullModel(source, dir);
+      const result = await withProgress(`pull ${source}`, (transfer) =>
+        pullModel(source, dir, undefined, transfer),
+      );
       console.log(`pulled ${result.uri} into ${dir} (${result.bytes} bytes)`);
     });
 
@@ -40,7 +49,8 @@ export function registerModelsCommands(program: Command, _setExit: (code: number
     .description('Remove one published version.')
     .argument('<target>', 'store URI ending in model@version')
     .action(async (target: string) => {
-      console.log(`removed ${await removeModelVersion(target)}`);
+      const removed = await removeModelVersion(target, undefined, { retry: { logger: stderrRetries() } });
+      console.log(`removed ${removed}`);
     });
 }
 
@@ -48,4 +58,26 @@ function collectPairs(value: string, previous: Record<string, string>): Record<s
   const eq = value.indexOf('=');
   if (eq <= 0) throw new Error(`--lineage ${value}: expected key=value`);
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+/** Runs a transfer with a progress bar (or lines) on stderr; retries are reported on it too. */
+async function withProgress<T>(label: string, run: (options: StoreCommandOptions) => Promise<T>): Promise<T> {
+  const progress = createProgressReporter({ label });
+  try {
+    return await run({ onProgress: (at) => progress.update(at), retry: { logger: stderrRetries(progress) } });
+  } finally {
+    progress.finish();
+  }
+}
+
+/** Retry warnings as one human line each on stderr (through the progress reporter when there is one). */
+function stderrRetries(progress?: ProgressReporter): RetryLogger {
+  return {
+    warn(fields) {
+      const wait = `${(Number(fields.delayMs) / 1000).toFixed(1)} s`;
+      const message = `store unreachable (${String(fields.cause)}); retry ${String(fields.attempt)} in ${wait}`;
+      if (progress) progress.note(message);
+      else console.error(`berth: ${message}`);
+    },
+  };
 }

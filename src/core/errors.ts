@@ -63,6 +63,11 @@ export const ERROR_KINDS = {
     code: 'UNAVAILABLE',
     summary: 'The server is draining after SIGTERM and takes no new requests.',
   },
+  QUEUE_FULL: {
+    code: 'UNAVAILABLE',
+    summary:
+      "The model's batching queue holds `max_queue_size` requests; retry after the Retry-After seconds.",
+  },
   INFERENCE_FAILED: { code: 'INTERNAL', summary: 'The runtime failed while running the model.' },
   CANCELLED: { code: 'DEADLINE_EXCEEDED', summary: 'The request was cancelled or timed out before it ran.' },
   STORE_UNREACHABLE: {

@@ -6,7 +6,7 @@ import type { ModelRegistry, VersionStatus } from '../registry/model-registry.js
 import { validateRequest } from './validate-request.js';
 
 /** Extensions this server implements, as /v2 reports them. */
-export const SERVER_EXTENSIONS = ['model_repository_status', 'tfserving_rest'] as const;
+export const SERVER_EXTENSIONS = ['binary_tensor_data', 'model_repository_status', 'tfserving_rest'] as const;
 
 /** Which frontend a request came through, for metrics only. */
 export type Protocol = 'v2' | 'tfserving' | 'grpc';

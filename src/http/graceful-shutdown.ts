@@ -16,6 +16,8 @@ export interface ShutdownParts {
   readonly logger: Logger;
   readonly drainTimeoutMs: number;
   readonly tracker: RequestTracker;
+  /** Closed with the HTTP listener when present. */
+  readonly grpc?: { close(): Promise<void> };
 }
 
 /** How long no new request must arrive before the listener closes. */
@@ -35,7 +37,7 @@ export async function shutDown(parts: ShutdownParts): Promise<boolean> {
     // instead of a refused connection; then stop listening and wait for the last responses.
     await registry.drain();
     await parts.tracker.quiet(QUIET_MS);
-    await app.close();
+    await Promise.all([app.close(), parts.grpc?.close()]);
     await registry.unloadAll();
     return true as const;
   })();

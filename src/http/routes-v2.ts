@@ -7,6 +7,12 @@ import {
   encodeModelMetadata,
   encodeServerMetadata,
 } from '../protocol/v2/json-codec.js';
+import {
+  decodeBinaryInferRequest,
+  encodeBinaryInferResponse,
+  INFERENCE_HEADER,
+  selectBinaryOutputs,
+} from '../protocol/v2/binary-message.js';
 
 interface ModelParams {
   model: string;
@@ -35,14 +41,23 @@ export function registerV2Routes(app: FastifyInstance, dataPlane: DataPlane): vo
     });
 
     app.post<{ Params: ModelParams }>(`${prefix}/infer`, async (request, reply) => {
-      const inferRequest = decodeInferRequest(request.body);
+      // A Buffer body is the binary tensor extension (app.ts keeps it as bytes); anything else is JSON.
+      const inferRequest = Buffer.isBuffer(request.body)
+        ? decodeBinaryInferRequest(request.body, request.headers[INFERENCE_HEADER])
+        : decodeInferRequest(request.body);
+      const binary = selectBinaryOutputs(inferRequest);
       const response = await dataPlane.infer(
         request.params.model,
         request.params.version,
         inferRequest,
         'v2',
       );
-      return reply.type('application/json').send(encodeInferResponse(response));
+      if (binary === undefined) return reply.type('application/json').send(encodeInferResponse(response));
+      const encoded = encodeBinaryInferResponse(response, binary);
+      return reply
+        .header(INFERENCE_HEADER, encoded.headerLength)
+        .type('application/octet-stream')
+        .send(encoded.body);
     });
   }
 

@@ -5,16 +5,20 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../core/clock.js';
+import { BerthError } from '../core/errors.js';
 import { readModelConfig } from '../config/model-config-file.js';
 import { parseModelRef } from '../core/model-ref.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { DataPlane, SERVER_EXTENSIONS } from '../dataplane/data-plane.js';
 import type { Logger } from '../observability/logger.js';
-import { createMetrics } from '../observability/metrics.js';
+import { batcherMetrics, createMetrics } from '../observability/metrics.js';
 import { decodeInferRequest } from '../protocol/v2/json-codec.js';
 import { ModelRegistry, type ModelLocator } from '../registry/model-registry.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { batchingSettings, withServerOverrides } from '../scheduling/batching-settings.js';
 import { DirectScheduler } from '../scheduling/direct-scheduler.js';
+import { DynamicBatcher } from '../scheduling/dynamic-batcher.js';
+import { startGrpcServer, type RunningGrpcServer } from '../grpc/grpc-server.js';
 import { createHttpApp } from './app.js';
 import { RequestTracker } from './request-tracker.js';
 
@@ -35,6 +39,8 @@ export interface RunningServer {
   readonly tracker: RequestTracker;
   /** Resolves when every model is READY; rejects with the first start-up failure. */
   readonly loaded: Promise<void>;
+  /** The gRPC server when `grpc_port` is set; `grpc.port` is the bound port. */
+  readonly grpc?: RunningGrpcServer;
 }
 
 export async function startServer(config: ServerConfig, deps: ServerDeps): Promise<RunningServer> {
@@ -44,7 +50,8 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
   const registry = new ModelRegistry({
     locate: deps.locate,
     runtime: deps.runtime,
-    readConfig: readModelConfig,
+    // Server-wide batching settings override berth.yaml here, so warm-up and the batcher agree.
+    readConfig: async (dir, where) => withServerOverrides(await readModelConfig(dir, where), config),
     decodeWarmupRequest: (bytes, where) => {
       try {
         return decodeInferRequest(JSON.parse(Buffer.from(bytes).toString('utf8')));
@@ -52,7 +59,22 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
         throw new Error(`${where}: ${(error as Error).message}`, { cause: error });
       }
     },
-    schedulerFor: (model) => new DirectScheduler(model, clock),
+    schedulerFor: (model, modelConfig, id) => {
+      const batching = batchingSettings(model.metadata.inputs, modelConfig);
+      const { refused, ...logged } = batching;
+      deps.logger[refused ? 'warn' : 'info'](
+        { model: id.name, version: id.version, batching: logged },
+        'batching',
+      );
+      if (!batching.enabled) return new DirectScheduler(model, clock);
+      const label = `model "${id.name}" version ${id.version}`;
+      return new DynamicBatcher(
+        model,
+        { ...batching, label },
+        clock,
+        batcherMetrics(metrics, { model: id.name, version: id.version }),
+      );
+    },
     metrics,
     logger: deps.logger,
     clock,
@@ -71,11 +93,37 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     tracker,
   });
   const url = await app.listen({ host: config.host, port: config.port });
-  deps.logger.info({ url, models: sources.map((source) => source.name) }, 'listening; loading models');
+  const grpc =
+    config.grpc_port === undefined ? undefined : await listenGrpc(config, dataPlane, tracker, deps, app);
+  deps.logger.info(
+    { url, grpcPort: grpc?.port, models: sources.map((source) => source.name) },
+    'listening; loading models',
+  );
   const loaded = Promise.all(sources.map((source) => registry.load(source))).then(() => {
     deps.logger.info({ url }, 'ready');
   });
   // The caller decides what a failure means; keep an unobserved rejection from crashing first.
   loaded.catch(() => undefined);
-  return { app, dataPlane, registry, url, loaded, tracker };
+  return { app, dataPlane, registry, url, loaded, tracker, ...(grpc ? { grpc } : {}) };
+}
+
+/** Starts gRPC on its own port, through the same data plane; a port it cannot bind fails start-up. */
+async function listenGrpc(
+  config: ServerConfig,
+  dataPlane: DataPlane,
+  tracker: RequestTracker,
+  deps: ServerDeps,
+  app: FastifyInstance,
+): Promise<RunningGrpcServer> {
+  const { host, grpc_port: port = 0, body_limit: maxMessageBytes } = config;
+  try {
+    return await startGrpcServer({ dataPlane, logger: deps.logger, tracker, host, port, maxMessageBytes });
+  } catch (error) {
+    await app.close();
+    throw new BerthError(
+      'BAD_SERVER_CONFIG',
+      `grpc_port: cannot listen on ${config.host}:${config.grpc_port} (${(error as Error).message})`,
+      { cause: error },
+    );
+  }
 }

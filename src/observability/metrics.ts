@@ -9,6 +9,9 @@ const LATENCY_BUCKETS = [
   0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10,
 ];
 
+/** Rows per batch: powers of two up to 1024, the sizes batchers and warm-ups tend to use. */
+const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
+
 /** The numeric value exported by berth_model_state for each lifecycle state. */
 export const MODEL_STATE_VALUES = { LOADING: 0, WARMING: 1, READY: 2, UNLOADING: 3, FAILED: 4 } as const;
 
@@ -24,6 +27,9 @@ export interface BerthMetrics {
   readonly downloadSeconds: Gauge<'model' | 'version'>;
   readonly loadSeconds: Gauge<'model' | 'version'>;
   readonly warmupSeconds: Gauge<'model' | 'version'>;
+  readonly batchSize: Histogram<'model' | 'version'>;
+  readonly queueDepth: Gauge<'model' | 'version'>;
+  readonly queueRejections: Counter<'model' | 'version' | 'reason'>;
 }
 
 /** Creates Berth's metrics on `registry` (a fresh one by default). */
@@ -94,5 +100,39 @@ export function createMetrics(registry: Registry = new Registry()): BerthMetrics
       labelNames: ['model', 'version'],
       registers,
     }),
+    batchSize: new Histogram({
+      name: 'berth_batch_size',
+      help: 'Rows per model run started by the dynamic batcher (1 when a request ran alone).',
+      labelNames: ['model', 'version'],
+      buckets: BATCH_SIZE_BUCKETS,
+      registers,
+    }),
+    queueDepth: new Gauge({
+      name: 'berth_queue_depth',
+      help: "Requests waiting in a model's batching queue for a free run.",
+      labelNames: ['model', 'version'],
+      registers,
+    }),
+    queueRejections: new Counter({
+      name: 'berth_queue_rejections_total',
+      help: 'Requests the batching queue refused or dropped: queue_full, timeout (timeout_ms), cancelled.',
+      labelNames: ['model', 'version', 'reason'],
+      registers,
+    }),
+  };
+}
+
+/**
+ * The dynamic batcher's observer (scheduling/dynamic-batcher.ts BatcherObserver) for one model
+ * version, with its label children resolved once rather than per request.
+ */
+export function batcherMetrics(metrics: BerthMetrics, labels: { model: string; version: string }) {
+  const batchSize = metrics.batchSize.labels(labels);
+  const queueDepth = metrics.queueDepth.labels(labels);
+  queueDepth.set(0);
+  return {
+    batch: (rows: number): void => batchSize.observe(rows),
+    queueDepth: (waiting: number): void => queueDepth.set(waiting),
+    rejected: (reason: string): void => metrics.queueRejections.inc({ ...labels, reason }),
   };
 }

@@ -25,8 +25,12 @@ export interface LocalizedModel {
 /** Resolves and downloads a source's version (storage/ does it; injected so tests can swap stores). */
 export type ModelLocator = (source: ModelSource, signal?: AbortSignal) => Promise<LocalizedModel>;
 
-/** Builds the scheduler for a loaded model (direct now, the batcher later). */
-export type SchedulerFactory = (model: LoadedModel, config: ModelConfig) => Scheduler;
+/** Builds the scheduler for a loaded version (direct or the dynamic batcher); `id` names it for metrics. */
+export type SchedulerFactory = (
+  model: LoadedModel,
+  config: ModelConfig,
+  id: { readonly name: string; readonly version: string },
+) => Scheduler;
 
 export interface RegistryDeps {
   readonly locate: ModelLocator;
@@ -120,7 +124,7 @@ export class ModelRegistry {
         version: entry.version,
         metadata: entry.model.metadata,
         config,
-        scheduler: this.deps.schedulerFor(entry.model, config),
+        scheduler: this.deps.schedulerFor(entry.model, config, { name: source.name, version: entry.version }),
       };
       this.#move(source.name, entry, 'READY');
       log.info({ version: entry.version }, 'model ready');

@@ -49,11 +49,15 @@ export async function warmUp(plan: WarmupPlan): Promise<number> {
   return runs;
 }
 
-/** Batch sizes to warm: declared ones, or 1 and the largest; only 1 when dim 0 is not dynamic. */
+/**
+ * Batch sizes to warm: declared ones, or 1, the preferred batch sizes and the largest (what the
+ * batcher forms most); only 1 when dim 0 is not dynamic.
+ */
 export function warmupBatchSizes(inputs: readonly TensorSpec[], config: ModelConfig): number[] {
   const batchable = inputs.length > 0 && inputs.every((spec) => spec.shape[0] === -1);
   if (!batchable) return [1];
-  const sizes = config.warmup.batch_sizes ?? [1, config.max_batch_size];
+  const preferred = config.batching.preferred_batch_sizes.filter((size) => size <= config.max_batch_size);
+  const sizes = config.warmup.batch_sizes ?? [1, ...preferred, config.max_batch_size];
   return [...new Set(sizes)].sort((a, b) => a - b);
 }
 

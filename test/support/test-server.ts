@@ -5,6 +5,7 @@ import { startServer, type RunningServer } from '../../src/http/start-server.js'
 import { createLogger } from '../../src/observability/logger.js';
 import type { ModelLocator } from '../../src/registry/model-registry.js';
 import { OnnxRuntime } from '../../src/runtime/onnx/onnx-runtime.js';
+import type { Runtime } from '../../src/runtime/runtime.js';
 import { createModelLocator } from '../../src/storage/model-locator.js';
 import { createDefaultStoreRegistry } from '../../src/storage/store-registry.js';
 
@@ -21,6 +22,8 @@ export interface TestServerOptions {
   readonly bodyLimit?: number;
   /** Wraps the real locator (e.g. to hold a load back while a test looks at LOADING). */
   readonly wrapLocator?: (locate: ModelLocator) => ModelLocator;
+  /** The runtime to load models with (default: ONNX Runtime), e.g. one that can hold runs open. */
+  readonly runtime?: Runtime;
 }
 
 export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
@@ -51,7 +54,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   });
   const server = await startServer(config, {
     logger,
-    runtime: new OnnxRuntime(),
+    runtime: options.runtime ?? new OnnxRuntime(),
     locate: options.wrapLocator ? options.wrapLocator(locate) : locate,
     version: '0.0.0-test',
   });

@@ -39,7 +39,7 @@ export interface OnnxRuntimeOptions {
   readonly instances?: number | undefined;
   /** Cores the default instance count divides; `os.availableParallelism()` when absent. */
   readonly cores?: number | undefined;
-  /** Where worker crashes and restarts are logged; stderr when absent. */
+  /** Where worker crashes and restarts and the `auto` decision are logged; when absent, errors go to stderr. */
   readonly logger?: RuntimeLog | undefined;
   /** Called after every run on a worker instance (instance, compute time, concurrency). */
   readonly onRun?: ((report: RunReport) => void) | undefined;
@@ -212,9 +212,9 @@ export class OnnxLoadedModel implements LoadedModel {
   }
 }
 
-/** Used when no logger is given: one line per event on stderr. */
+/** Used when no logger is given: errors on stderr, one line each; the rest (a line per load) is dropped. */
 const stderrLog: RuntimeLog = {
-  info: (details, message) => console.warn(`berth onnx: ${message} ${JSON.stringify(details)}`),
+  info: () => undefined,
   error: (details, message) => console.error(`berth onnx: ${message} ${JSON.stringify(details)}`),
 };
 

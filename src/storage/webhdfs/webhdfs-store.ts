@@ -86,7 +86,10 @@ export class WebHdfsStore implements ModelStore {
       where,
       ...opt(signal),
     });
+    // A temp file is never a real entry: an aborted upload's can appear after its clean-up ran
+    // (the DataNode may still create it), and a killed writer leaves its own behind.
     return statuses
+      .filter((status) => !status.pathSuffix.startsWith(TEMP_PREFIX))
       .map((status) => toEntry(status, status.pathSuffix))
       .sort((a, b) => compareNames(a.name, b.name));
   }
@@ -151,7 +154,11 @@ export class WebHdfsStore implements ModelStore {
       created = false;
     } finally {
       // A failed write leaves nothing under its own name, and its temp file goes too.
-      if (created) await this.#deletePath(temp, tempWhere).catch(() => undefined);
+      if (created) {
+        await this.#deletePath(temp, tempWhere).catch(() => undefined);
+        // The DataNode may create the file after the delete when the upload broke early: once more, later.
+        setTimeout(() => void this.#deletePath(temp, tempWhere).catch(() => undefined), 2_000).unref();
+      }
     }
   }
 

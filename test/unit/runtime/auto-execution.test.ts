@@ -73,7 +73,10 @@ describe('median and medianRunMs', () => {
 
   it('passes a run failure on', async () => {
     const failing = (): Promise<never> => Promise.reject(new Error('no'));
-    await assert.rejects(medianRunMs(failing, () => 0), /no/);
+    await assert.rejects(
+      medianRunMs(failing, () => 0),
+      /no/,
+    );
   });
 });
 

@@ -249,7 +249,9 @@ describe('worker crashes and shutdown', () => {
 
     const failing = harness({ instances: 3 });
     const corrupt = await files.write(utf8.encode('not a model'));
-    await rejectsWith(failing.runtime.load(corrupt, config({ execution: 'worker' })), 'MODEL_LOAD_FAILED', [corrupt]);
+    await rejectsWith(failing.runtime.load(corrupt, config({ execution: 'worker' })), 'MODEL_LOAD_FAILED', [
+      corrupt,
+    ]);
     assert.equal(failing.workers.length, 1, 'a bad file is found by the first instance alone');
     await until(() => failing.workers.every(exited));
   });

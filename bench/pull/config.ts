@@ -64,7 +64,9 @@ export function loadPullConfig(env: NodeJS.ProcessEnv = process.env): PullConfig
     .map((item) => item.trim());
   for (const backend of backends)
     if (!(PULL_BACKENDS as readonly string[]).includes(backend))
-      throw new Error(`BENCH_PULL_BACKENDS: unknown backend '${backend}' (known: ${PULL_BACKENDS.join(', ')})`);
+      throw new Error(
+        `BENCH_PULL_BACKENDS: unknown backend '${backend}' (known: ${PULL_BACKENDS.join(', ')})`,
+      );
   const portBase = int('BENCH_PULL_PORT_BASE', 29000, 2000);
   if (portBase + 870 > 65535) throw new Error(`BENCH_PULL_PORT_BASE: ${portBase} + 870 is not a port`);
   return Object.freeze({

@@ -15,6 +15,8 @@ export interface FloorSource {
   readonly url: string;
   /** A GET of one byte range: HDFS with offset/length parameters, S3 with a Range header. */
   forRange(range: ByteRange): Promise<{ url: string; headers: Record<string, string> }>;
+  /** Frees what the source holds (kept-alive connections). */
+  close?(): void;
 }
 
 /** Streams `url` into nothing; resolves with the bytes received. Checks the status. */

@@ -25,9 +25,9 @@ export function xorshiftBytes(bytes: number, seed = 0x9e3779b9): Buffer {
   return buffer;
 }
 
-/** Writes `<dir>/model.onnx` of `bytes` bytes and returns the folder to publish. */
-export async function writeModelFolder(dir: string, bytes: number): Promise<string> {
+/** Writes `data` as `<dir>/model.onnx` and returns the folder to publish. */
+export async function writeModelFolder(dir: string, data: Uint8Array): Promise<string> {
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, MODEL_FILE), xorshiftBytes(bytes));
+  await writeFile(join(dir, MODEL_FILE), data);
   return dir;
 }

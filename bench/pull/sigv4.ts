@@ -23,7 +23,10 @@ export interface PresignRequest {
 export function presignGet(request: PresignRequest): string {
   const url = new URL(request.endpoint);
   const now = request.now ?? new Date();
-  const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, ''); // YYYYMMDDTHHMMSSZ
+  const amzDate = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, ''); // YYYYMMDDTHHMMSSZ
   const day = amzDate.slice(0, 8);
   const scope = `${day}/${request.region}/s3/aws4_request`;
   const path = `/${uriEncode(request.bucket)}/${request.key.split('/').map(uriEncode).join('/')}`;

@@ -48,6 +48,7 @@ export function hdfsRedirectSource(hdfs: HdfsService, absolutePath: string, data
         throw new Error(`OPEN ${absolutePath}: ${answer.status} ${answer.body}`);
       return { url: answer.location, headers: {} };
     },
+    close: () => agent.destroy(),
   };
 }
 
@@ -65,7 +66,8 @@ export function s3PresignedSource(s3: S3Service, key: string): FloorSource {
   return {
     url,
     // RFC 9110 §14.1.2: the last byte position is inclusive.
-    forRange: (range) => Promise.resolve({ url, headers: { range: `bytes=${range.start}-${range.end - 1}` } }),
+    forRange: (range) =>
+      Promise.resolve({ url, headers: { range: `bytes=${range.start}-${range.end - 1}` } }),
   };
 }
 

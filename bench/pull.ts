@@ -1,0 +1,342 @@
+/**
+ * `npm run bench:pull`: how fast Berth pulls a large model from a real HDFS and a real S3 server,
+ * against the raw floor measured in the same run (plain streamed GETs of the same bytes to
+ * nothing). Starts both servers on ports of its own (scripts/hdfs, scripts/s3), publishes one
+ * version with a BENCH_PULL_MB file, then times floors, Berth's store layer and `localize` over a
+ * sweep of range settings, interleaved, BENCH_PULL_REPEATS times; writes bench/results/pull.json
+ * (every sample and the environment) and pull.md. Settings: bench/pull/config.ts.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { publishVersion } from '../src/storage/publish.js';
+import { withRetries } from '../src/storage/retrying-store.js';
+import { createDefaultStoreRegistry } from '../src/storage/store-registry.js';
+import { repoRoot } from './lib/paths.js';
+import { backendCases, berthCaseId, localizeOnce, sweepSettings } from './pull/cases.js';
+import type { BackendContext, PullCase } from './pull/cases.js';
+import { timeDiskWrite, timeSha256 } from './pull/components.js';
+import type { ComponentSample } from './pull/components.js';
+import { loadPullConfig } from './pull/config.js';
+import type { PullBackend, PullConfig } from './pull/config.js';
+import { getToNull } from './pull/floor.js';
+import { measure } from './pull/measure.js';
+import type { PullSample } from './pull/measure.js';
+import { MODEL_FILE, writeModelFolder, xorshiftBytes } from './pull/payload.js';
+import { profile } from './pull/profile.js';
+import type { ProfileSummary } from './pull/profile.js';
+import { renderPullMarkdown } from './pull/report.js';
+import { startHdfs, startS3, S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY } from './pull/services.js';
+import type { HdfsService, S3Service, StopService } from './pull/services.js';
+import { HDFS_USER, hdfsDataNodeSource, hdfsRedirectSource, s3PresignedSource } from './pull/sources.js';
+import { summarise, summariseComponents } from './pull/summary.js';
+import { TimedStore } from './pull/timed-store.js';
+import { DEFAULT_RANGE_DOWNLOAD } from '../src/storage/parallel-download.js';
+
+const MODEL = 'pullbench';
+const stops: StopService[] = [];
+let scratch: string | undefined;
+
+/** One backend, published and ready to measure. */
+interface Prepared {
+  readonly ctx: BackendContext;
+  readonly cases: PullCase[];
+  readonly serverPids: number[];
+  readonly publishSeconds: number;
+  readonly uri: string;
+}
+
+async function main(): Promise<void> {
+  const config = loadPullConfig();
+  const startedAt = new Date().toISOString();
+  const loadBefore = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
+  const deadline = Date.now() + config.maxSeconds * 1000;
+  scratch = await mkdtemp(join(tmpdir(), 'berth-pull-bench-'));
+  const logDir = join(config.outDir, 'logs');
+  await mkdir(logDir, { recursive: true });
+  const size = config.sizeMiB * 1024 * 1024;
+
+  console.log(
+    `bench:pull: ${config.sizeMiB} MiB model, backends ${config.backends.join(', ')}, scratch ${scratch}`,
+  );
+  const data = xorshiftBytes(size);
+  const folder = await writeModelFolder(join(scratch, 'model'), data);
+
+  console.log('bench:pull: starting the servers (HDFS takes 15-30 s)');
+  const [hdfs, s3] = await Promise.all([
+    config.backends.includes('hdfs')
+      ? startHdfs(config.portBase, config.hdfsBlockMiB * 1024 * 1024, config.keep, (stop) => stops.push(stop))
+      : undefined,
+    config.backends.includes('s3')
+      ? startS3(config.portBase, config.keep, (stop) => stops.push(stop))
+      : undefined,
+  ]);
+
+  const sweep = sweepSettings(config.concurrencies, config.chunksMiB);
+  const prepared = new Map<PullBackend, Prepared>();
+  for (const backend of config.backends) {
+    const service = backend === 'hdfs' ? hdfs : s3;
+    if (service === undefined) continue;
+    const ready = await prepare(backend, service, folder, size, config, scratch);
+    prepared.set(backend, { ...ready, cases: backendCases(ready.ctx, sweep) });
+    console.log(
+      `bench:pull: ${backend}: published ${ready.uri}/${MODEL}/${ready.ctx.version} in ${ready.publishSeconds.toFixed(1)} s`,
+    );
+  }
+
+  // Unmeasured: JIT, connections and the servers' page cache warm for every case alike.
+  for (const { ctx } of prepared.values()) {
+    await getToNull(ctx.floor.url, { signal: AbortSignal.timeout(config.transferTimeoutS * 1000) });
+    await localizeOnce(ctx, DEFAULT_RANGE_DOWNLOAD, AbortSignal.timeout(config.transferTimeoutS * 1000));
+  }
+
+  const samples: PullSample[] = [];
+  const components: ComponentSample[] = [];
+  const skipped: string[] = [];
+  const profiles: Partial<Record<PullBackend, ProfileSummary>> = {};
+  const write = async (finished: boolean) => {
+    const summary = summarise(
+      new Map([...prepared].map(([backend, entry]) => [backend, entry.cases])),
+      samples,
+      berthCaseId(DEFAULT_RANGE_DOWNLOAD),
+    );
+    const report = {
+      startedAt,
+      finishedAt: finished ? new Date().toISOString() : '(running)',
+      smoke: config.repeats < 3 || config.sizeMiB < 256,
+      sizeBytes: size,
+      repeats: config.repeats,
+      environment: environment(config, loadBefore, hdfs, s3),
+      floorMethods: floorMethods(config),
+      summary,
+      components: summariseComponents(components),
+      profiles,
+      skipped,
+      notes: notes(prepared),
+    };
+    const json = {
+      ...report,
+      config,
+      defaultRanges: DEFAULT_RANGE_DOWNLOAD,
+      backends: Object.fromEntries(
+        [...prepared].map(([backend, entry]) => [
+          backend,
+          { uri: entry.uri, version: entry.ctx.version, publishSeconds: entry.publishSeconds },
+        ]),
+      ),
+      samples,
+      componentSamples: components,
+    };
+    await mkdir(config.outDir, { recursive: true });
+    await writeFile(join(config.outDir, 'pull.json'), `${JSON.stringify(json, null, 2)}\n`);
+    await writeFile(join(config.outDir, 'pull.md'), renderPullMarkdown(report));
+  };
+
+  for (let repeat = 0; repeat < config.repeats; repeat += 1) {
+    components.push(timeSha256(data, repeat), await timeDiskWrite(data, scratch, repeat));
+    for (const [backend, entry] of prepared) {
+      // Rotated each repeat, so no case always runs first (or right after the same neighbour).
+      const shift = (repeat * 5) % entry.cases.length;
+      const order = [...entry.cases.slice(shift), ...entry.cases.slice(0, shift)];
+      for (const pullCase of order) {
+        if (Date.now() > deadline) {
+          skipped.push(`${backend} ${pullCase.id} repeat ${repeat + 1}`);
+          continue;
+        }
+        const sample = await measure(backend, pullCase, repeat, {
+          timeoutS: config.transferTimeoutS,
+          serverPids: entry.serverPids,
+          takeReadTimings: entry.ctx.takeReadTimings,
+        });
+        samples.push(sample);
+        const result = sample.error ?? `${sample.mbps.toFixed(0)} MB/s in ${sample.seconds.toFixed(2)} s`;
+        console.log(`  [${repeat + 1}/${config.repeats}] ${backend} ${pullCase.id}: ${result}`);
+      }
+      await write(false);
+    }
+  }
+
+  if (config.profile)
+    for (const [backend, entry] of prepared) {
+      if (Date.now() > deadline) {
+        skipped.push(`${backend} profile`);
+        continue;
+      }
+      const file = join(logDir, `pull-${backend}.cpuprofile`);
+      profiles[backend] = await profile(
+        () =>
+          localizeOnce(
+            entry.ctx,
+            DEFAULT_RANGE_DOWNLOAD,
+            AbortSignal.timeout(config.transferTimeoutS * 1000),
+          ),
+        file,
+      );
+      console.log(`bench:pull: ${backend}: profile written to ${file}`);
+    }
+  await write(true);
+  console.log(`bench:pull: wrote ${join(config.outDir, 'pull.md')} and pull.json`);
+}
+
+/** Opens Berth's store for one backend, publishes the model and builds the cases' context. */
+async function prepare(
+  backend: PullBackend,
+  service: HdfsService | S3Service,
+  folder: string,
+  size: number,
+  config: PullConfig,
+  scratchDir: string,
+): Promise<Omit<Prepared, 'cases'>> {
+  // The stores see only these variables: nothing from the caller's shell (another S3 endpoint,
+  // credentials, a Hadoop configuration) can redirect the traffic away from 127.0.0.1.
+  const env =
+    service.kind === 'hdfs'
+      ? { BERTH_HDFS_USER: HDFS_USER }
+      : {
+          BERTH_S3_ENDPOINT: service.endpoint,
+          AWS_ACCESS_KEY_ID: S3_ACCESS_KEY,
+          AWS_SECRET_ACCESS_KEY: S3_SECRET_KEY,
+          AWS_REGION: S3_REGION,
+        };
+  const uri =
+    service.kind === 'hdfs'
+      ? `webhdfs://${new URL(service.webhdfs).host}/berth-pull-bench`
+      : `s3://${service.bucket}/models`;
+  const timed = new TimedStore(createDefaultStoreRegistry({ env }).resolve(uri));
+  const store = withRetries(timed); // as `berth models pull` opens a store
+  const started = Date.now();
+  const { version } = await publishVersion(store, MODEL, folder, { lineage: { bench: 'pull' } });
+  const publishSeconds = (Date.now() - started) / 1000;
+  const filePath = `${MODEL}/${version}/${MODEL_FILE}`;
+  const base = {
+    backend,
+    store,
+    takeReadTimings: () => timed.take(),
+    model: MODEL,
+    version,
+    filePath,
+    size,
+    scratch: scratchDir,
+    curl: config.curl,
+    timeoutS: config.transferTimeoutS,
+  };
+  if (service.kind === 'hdfs') {
+    const absolute = `/berth-pull-bench/${filePath}`;
+    const floor = await hdfsDataNodeSource(service, absolute);
+    return {
+      ctx: { ...base, floor, redirectFloor: () => hdfsRedirectSource(service, absolute, floor.url) },
+      serverPids: [service.nameNodePid, service.dataNodePid],
+      publishSeconds,
+      uri,
+    };
+  }
+  return {
+    ctx: { ...base, floor: s3PresignedSource(service, `models/${filePath}`) },
+    serverPids: [service.pid],
+    publishSeconds,
+    uri,
+  };
+}
+
+function environment(
+  config: PullConfig,
+  loadBefore: string,
+  hdfs: HdfsService | undefined,
+  s3: S3Service | undefined,
+): Record<string, unknown> {
+  const root = repoRoot();
+  const pom = readFileSync(join(root, 'scripts/hdfs/pom.xml'), 'utf8');
+  const sdk = JSON.parse(
+    readFileSync(join(root, 'node_modules/@aws-sdk/client-s3/package.json'), 'utf8'),
+  ) as { version: string };
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    kernel: release(),
+    node: process.version,
+    loadBefore,
+    loadAfter: loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' '),
+    hadoop: process.env.BERTH_HADOOP_VERSION || (/<hadoop.version>([^<]+)</.exec(pom)?.[1] ?? 'unknown'),
+    hdfsBlockMiB: config.hdfsBlockMiB,
+    hdfsStartSeconds: hdfs?.startSeconds,
+    versitygw: process.env.BERTH_VERSITYGW_VERSION || 'v1.8.0',
+    s3StartSeconds: s3?.startSeconds,
+    awsSdk: sdk.version,
+    scratch: tmpdir(),
+  };
+}
+
+function floorMethods(config: PullConfig): Record<string, string> {
+  const ranges = `${DEFAULT_RANGE_DOWNLOAD.concurrency} at a time, ${DEFAULT_RANGE_DOWNLOAD.chunkBytes / 1048576} MiB each`;
+  return {
+    'hdfs floor':
+      'NameNode OPEN with noredirect=true once (not timed); then one node:http GET of the DataNode URL, body discarded as it arrives. Timed: request to last byte.',
+    'hdfs floor-ranges': `the same DataNode URL with offset/length per range, ${ranges}, kept-alive agent, discarded.`,
+    'hdfs floor-ranges-redirect':
+      'as floor-ranges, but each range first asks the NameNode (OPEN, 307) as Berth does; shows what the redirect per range costs.',
+    's3 floor':
+      'one node:http GET of a SigV4 presigned URL (bench/pull/sigv4.ts; @aws-sdk/s3-request-presigner is not installed), body discarded. No SDK involved.',
+    's3 floor-ranges': `the presigned URL with a Range header per range, ${ranges}, kept-alive agent, discarded.`,
+    curl: config.curl
+      ? 'curl -o /dev/null of the same URL (DataNode URL / presigned URL); the time is curl\'s time_total. Its CPU is not counted in "client CPU".'
+      : 'not run (BENCH_PULL_CURL=0)',
+    'store-read / store-ranges':
+      "Berth's store (withRetries around the backend) read() to nothing: the store layer without disk writes or sha256.",
+    berth:
+      "localize() into a new empty cache folder each time: download, positional writes, sha256 (InOrderHasher reading back), fdatasync, rename. Concurrency 1 takes localize's one-stream path (it does not split then).",
+  };
+}
+
+function notes(prepared: ReadonlyMap<PullBackend, Prepared>): string[] {
+  const out = [
+    "The servers read the file from the page cache (it was just written by the publish), as the floor does: the comparison is network + client, not the servers' disks.",
+    'Berth writes every byte to the local disk and fsyncs it; the floors discard. "Local parts alone" shows what the disk and sha256 can do on their own.',
+    "Both servers run on the same machine as the client (loopback): the servers' CPU competes with Berth's, which a real cluster would not.",
+  ];
+  for (const [backend, entry] of prepared)
+    out.push(
+      `${backend}: published with publishVersion in ${entry.publishSeconds.toFixed(1)} s (${entry.uri}).`,
+    );
+  return out;
+}
+
+async function cleanup(): Promise<void> {
+  const pending = stops.splice(0);
+  await Promise.allSettled(pending.map((stop) => stop()));
+  const keep = process.env.BENCH_KEEP && process.env.BENCH_KEEP !== '0';
+  if (scratch !== undefined && !keep) await rm(scratch, { recursive: true, force: true });
+}
+
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
+  process.once(signal, () => {
+    console.error(`bench:pull: ${signal}: stopping the servers`);
+    void cleanup().finally(() => process.exit(code));
+  });
+}
+process.once('unhandledRejection', (error) => {
+  console.error('bench:pull: unhandled rejection:', error);
+  void cleanup().finally(() => process.exit(1));
+});
+
+main()
+  .then(
+    () => 0,
+    (error: unknown) => {
+      console.error('bench:pull: failed:', error instanceof Error ? (error.stack ?? error.message) : error);
+      return 1;
+    },
+  )
+  .then(async (code) => {
+    await cleanup();
+    // The S3 client's kept-alive sockets would hold the process open for their idle time.
+    process.exit(code);
+  });

@@ -1,0 +1,56 @@
+/**
+ * The local parts of a pull, timed alone on this machine: sha256 over bytes in memory, and writing
+ * a file as a download does (64 KiB positional writes, the size node:http hands over, then
+ * fdatasync). With the network floor they bound what `localize` can reach.
+ */
+import { createHash } from 'node:crypto';
+import { open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** One timing of one local part. */
+export interface ComponentSample {
+  readonly component: 'sha256' | 'disk-write';
+  readonly repeat: number;
+  readonly bytes: number;
+  readonly seconds: number;
+  readonly mbps: number;
+}
+
+const CHUNK = 64 * 1024;
+
+/** sha256 over `data` in 1 MiB updates (the read-back buffer of InOrderHasher). */
+export function timeSha256(data: Buffer, repeat: number): ComponentSample {
+  const started = performance.now();
+  const hash = createHash('sha256');
+  for (let at = 0; at < data.byteLength; at += 1024 * 1024)
+    hash.update(data.subarray(at, Math.min(data.byteLength, at + 1024 * 1024)));
+  hash.digest();
+  return sample('sha256', repeat, data.byteLength, started);
+}
+
+/** Writes `data` to a new file under `dir` in 64 KiB positional writes, fdatasync, then removes it. */
+export async function timeDiskWrite(data: Buffer, dir: string, repeat: number): Promise<ComponentSample> {
+  const path = join(dir, `disk-write-${repeat}.bin`);
+  const started = performance.now();
+  const handle = await open(path, 'wx');
+  try {
+    for (let at = 0; at < data.byteLength; at += CHUNK)
+      await handle.write(data, at, Math.min(CHUNK, data.byteLength - at), at);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+  const result = sample('disk-write', repeat, data.byteLength, started);
+  await rm(path, { force: true });
+  return result;
+}
+
+function sample(
+  component: ComponentSample['component'],
+  repeat: number,
+  bytes: number,
+  started: number,
+): ComponentSample {
+  const seconds = (performance.now() - started) / 1000;
+  return { component, repeat, bytes, seconds, mbps: bytes / 1e6 / seconds };
+}

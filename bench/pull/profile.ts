@@ -8,6 +8,8 @@ import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import type { Profiler } from 'node:inspector';
 
+type CallFrame = Profiler.ProfileNode['callFrame'];
+
 /** Main-thread time per category and the functions with the most self time. */
 export interface ProfileSummary {
   readonly wallMs: number;
@@ -46,17 +48,21 @@ function summarise(raw: Profiler.Profile, wallMs: number, file: string): Profile
     // timeDeltas[i] is the time before sample i; it is spent in the node sampled at i.
     selfMs.set(id, (selfMs.get(id) ?? 0) + (deltas[index] ?? 0) / 1000);
   });
+  const parents = new Map<number, Profiler.ProfileNode>();
+  for (const node of raw.nodes) for (const child of node.children ?? []) parents.set(child, node);
   const categories: Record<string, number> = {};
   const byFunction = new Map<string, number>();
   for (const node of raw.nodes) {
     const ms = selfMs.get(node.id) ?? 0;
     if (ms === 0) continue;
-    const { functionName, url, lineNumber } = node.callFrame;
-    const category = categorise(functionName, url);
+    // Native bindings (fs writeBuffer, hash update) have no URL: their callers say what they are.
+    const chain: CallFrame[] = [];
+    for (let at: Profiler.ProfileNode | undefined = node; at && chain.length < 8; at = parents.get(at.id))
+      chain.push(at.callFrame);
+    const category = categorise(chain);
     categories[category] = (categories[category] ?? 0) + ms;
-    const where =
-      url === '' ? '' : ` ${url.replace(/^.*\/(src|bench|node_modules)\//, '$1/')}:${lineNumber + 1}`;
-    const fn = `${functionName || '(anonymous)'}${where}`;
+    const caller = chain.slice(1).find((frame) => frame.url !== '');
+    const fn = node.callFrame.url === '' && caller ? `${name(chain[0])} ← ${name(caller)}` : name(chain[0]);
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + ms);
   }
   const top = [...byFunction.entries()]
@@ -67,18 +73,36 @@ function summarise(raw: Profiler.Profile, wallMs: number, file: string): Profile
   return { wallMs: Math.round(wallMs), categories, top, file };
 }
 
-function categorise(functionName: string, url: string): string {
-  if (functionName === '(idle)') return 'idle (waiting on I/O)';
-  if (functionName === '(garbage collector)') return 'garbage collector';
-  if (functionName === '(program)') return 'V8/native (program)';
-  if (url.includes('internal/crypto') || /hash/i.test(functionName) || url.includes('in-order-hash'))
-    return 'sha256';
-  if (url.includes('_http_') || url.includes('internal/http') || /parserOn/.test(functionName))
-    return 'http client';
-  if (url.includes('internal/fs') || url.includes('fs/promises')) return 'file writes/reads';
-  if (url.includes('@aws-sdk') || url.includes('@smithy')) return 'aws sdk';
-  if (url.includes('internal/streams') || url.includes('node:stream')) return 'streams';
-  if (url.includes('/src/storage/')) return 'berth storage';
-  if (url.includes('net.js') || url.includes('node:net') || url.includes('stream_base')) return 'sockets';
-  return url.startsWith('node:') ? 'node (other)' : 'other';
+function name(frame: CallFrame | undefined): string {
+  if (frame === undefined) return '?';
+  const where = frame.url.replace(/^.*\/(src|bench|node_modules)\//, '$1/').replace(/^file:\/\//, '');
+  return `${frame.functionName || '(anonymous)'}${where === '' ? '' : ` ${where}:${frame.lineNumber + 1}`}`;
+}
+
+/** Rules in order, tried on each frame from the leaf up; the first frame that matches decides. */
+const RULES: readonly [RegExp, string][] = [
+  [/node:inspector/, 'profiler (overhead)'],
+  [/internal\/crypto/, 'sha256 (hash update)'],
+  [/internal\/fs/, 'file writes'],
+  [/_http_client|_http_common|_http_incoming/, 'http client (parsing)'],
+  [/@aws-sdk|@smithy/, 'aws sdk'],
+  [/internal\/streams/, 'streams'],
+  [/node:net|stream_base_commons/, 'sockets'],
+  [/\/src\/storage\//, 'berth storage'],
+];
+
+function categorise(chain: readonly CallFrame[]): string {
+  const leaf = chain[0]?.functionName ?? '';
+  if (leaf === '(idle)') return 'idle (waiting on I/O)';
+  if (leaf === '(garbage collector)') return 'garbage collector';
+  if (leaf === '(program)') return 'V8/native (program)';
+  for (const frame of chain) {
+    const rule = RULES.find(([pattern]) => pattern.test(frame.url));
+    if (rule === undefined) continue;
+    // The hasher reads back what was written: those file reads are the price of hashing in order.
+    if (rule[1] === 'file writes' && chain.some((f) => f.url.includes('in-order-hash')))
+      return 'sha256 read-back (file reads)';
+    return rule[1];
+  }
+  return 'other';
 }

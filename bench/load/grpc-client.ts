@@ -1,4 +1,4 @@
-/** A client of inference.GRPCInferenceService from the bench's own copy of the spec's proto. */
+/** A client of inference.GRPCInferenceService, from the proto the server ships. */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import { repoRoot } from '../lib/paths.js';
 
 /** The proto file the gRPC load generators use. */
 export function protoPath(): string {
-  return join(repoRoot(), 'bench', 'proto', 'grpc_predict_v2.proto');
+  return join(repoRoot(), 'src', 'protocol', 'grpc', 'grpc_service.proto');
 }
 
 export interface ModelInferRequest {

@@ -6,10 +6,10 @@
  * sweep of range settings, interleaved, BENCH_PULL_REPEATS times; writes bench/results/pull.json
  * (every sample and the environment) and pull.md. Settings: bench/pull/config.ts.
  */
-import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { loadavg, tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { DEFAULT_RANGE_DOWNLOAD } from '../src/storage/parallel-download.js';
 import { publishVersion } from '../src/storage/publish.js';
 import { withRetries } from '../src/storage/retrying-store.js';
 import { createDefaultStoreRegistry } from '../src/storage/store-registry.js';
@@ -19,6 +19,7 @@ import type { BackendContext, PullCase } from './pull/cases.js';
 import { timeDiskWrite, timeSha256 } from './pull/components.js';
 import type { ComponentSample } from './pull/components.js';
 import { loadPullConfig } from './pull/config.js';
+import { environment, floorMethods, notes } from './pull/describe.js';
 import type { PullBackend, PullConfig } from './pull/config.js';
 import { getToNull } from './pull/floor.js';
 import { measure } from './pull/measure.js';
@@ -32,9 +33,12 @@ import type { HdfsService, S3Service, StopService } from './pull/services.js';
 import { HDFS_USER, hdfsDataNodeSource, hdfsRedirectSource, s3PresignedSource } from './pull/sources.js';
 import { summarise, summariseComponents } from './pull/summary.js';
 import { TimedStore } from './pull/timed-store.js';
-import { DEFAULT_RANGE_DOWNLOAD } from '../src/storage/parallel-download.js';
 
 const MODEL = 'pullbench';
+/** Bound on publishing the model to one backend. */
+const PUBLISH_TIMEOUT_MS = 300_000;
+/** Past the measuring bound: server start-up, publish, warm-up and profiles, whatever hangs. */
+const HARD_LIMIT_EXTRA_S = 900;
 const stops: StopService[] = [];
 let scratch: string | undefined;
 
@@ -53,7 +57,13 @@ async function main(): Promise<void> {
   const loadBefore = loadavg()
     .map((value) => value.toFixed(2))
     .join(' ');
-  const deadline = Date.now() + config.maxSeconds * 1000;
+  setTimeout(
+    () => {
+      console.error(`bench:pull: still running after ${config.maxSeconds + HARD_LIMIT_EXTRA_S} s; giving up`);
+      void cleanup().finally(() => process.exit(124));
+    },
+    (config.maxSeconds + HARD_LIMIT_EXTRA_S) * 1000,
+  ).unref();
   scratch = await mkdtemp(join(tmpdir(), 'berth-pull-bench-'));
   const logDir = join(config.outDir, 'logs');
   await mkdir(logDir, { recursive: true });
@@ -135,6 +145,8 @@ async function main(): Promise<void> {
     await writeFile(join(config.outDir, 'pull.md'), renderPullMarkdown(report));
   };
 
+  // The measuring bound starts now: server start-up and publish are bounded on their own.
+  const deadline = Date.now() + config.maxSeconds * 1000;
   for (let repeat = 0; repeat < config.repeats; repeat += 1) {
     components.push(timeSha256(data, repeat), await timeDiskWrite(data, scratch, repeat));
     for (const [backend, entry] of prepared) {
@@ -166,7 +178,7 @@ async function main(): Promise<void> {
         continue;
       }
       const file = join(logDir, `pull-${backend}.cpuprofile`);
-      profiles[backend] = await profile(
+      const summary = await profile(
         () =>
           localizeOnce(
             entry.ctx,
@@ -175,6 +187,8 @@ async function main(): Promise<void> {
           ),
         file,
       );
+      // Named relative to the repository in the report, so it reads the same on every machine.
+      profiles[backend] = { ...summary, file: relative(repoRoot(), file) };
       console.log(`bench:pull: ${backend}: profile written to ${file}`);
     }
   await write(true);
@@ -208,7 +222,10 @@ async function prepare(
   const timed = new TimedStore(createDefaultStoreRegistry({ env }).resolve(uri));
   const store = withRetries(timed); // as `berth models pull` opens a store
   const started = Date.now();
-  const { version } = await publishVersion(store, MODEL, folder, { lineage: { bench: 'pull' } });
+  const { version } = await publishVersion(store, MODEL, folder, {
+    lineage: { bench: 'pull' },
+    signal: AbortSignal.timeout(PUBLISH_TIMEOUT_MS),
+  });
   const publishSeconds = (Date.now() - started) / 1000;
   const filePath = `${MODEL}/${version}/${MODEL_FILE}`;
   const base = {
@@ -239,71 +256,6 @@ async function prepare(
     publishSeconds,
     uri,
   };
-}
-
-function environment(
-  config: PullConfig,
-  loadBefore: string,
-  hdfs: HdfsService | undefined,
-  s3: S3Service | undefined,
-): Record<string, unknown> {
-  const root = repoRoot();
-  const pom = readFileSync(join(root, 'scripts/hdfs/pom.xml'), 'utf8');
-  const sdk = JSON.parse(
-    readFileSync(join(root, 'node_modules/@aws-sdk/client-s3/package.json'), 'utf8'),
-  ) as { version: string };
-  return {
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model ?? 'unknown',
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    kernel: release(),
-    node: process.version,
-    loadBefore,
-    loadAfter: loadavg()
-      .map((value) => value.toFixed(2))
-      .join(' '),
-    hadoop: process.env.BERTH_HADOOP_VERSION || (/<hadoop.version>([^<]+)</.exec(pom)?.[1] ?? 'unknown'),
-    hdfsBlockMiB: config.hdfsBlockMiB,
-    hdfsStartSeconds: hdfs?.startSeconds,
-    versitygw: process.env.BERTH_VERSITYGW_VERSION || 'v1.8.0',
-    s3StartSeconds: s3?.startSeconds,
-    awsSdk: sdk.version,
-    scratch: tmpdir(),
-  };
-}
-
-function floorMethods(config: PullConfig): Record<string, string> {
-  const ranges = `${DEFAULT_RANGE_DOWNLOAD.concurrency} at a time, ${DEFAULT_RANGE_DOWNLOAD.chunkBytes / 1048576} MiB each`;
-  return {
-    'hdfs floor':
-      'NameNode OPEN with noredirect=true once (not timed); then one node:http GET of the DataNode URL, body discarded as it arrives. Timed: request to last byte.',
-    'hdfs floor-ranges': `the same DataNode URL with offset/length per range, ${ranges}, kept-alive agent, discarded.`,
-    'hdfs floor-ranges-redirect':
-      'as floor-ranges, but each range first asks the NameNode (OPEN, 307) as Berth does; shows what the redirect per range costs.',
-    's3 floor':
-      'one node:http GET of a SigV4 presigned URL (bench/pull/sigv4.ts; @aws-sdk/s3-request-presigner is not installed), body discarded. No SDK involved.',
-    's3 floor-ranges': `the presigned URL with a Range header per range, ${ranges}, kept-alive agent, discarded.`,
-    curl: config.curl
-      ? 'curl -o /dev/null of the same URL (DataNode URL / presigned URL); the time is curl\'s time_total. Its CPU is not counted in "client CPU".'
-      : 'not run (BENCH_PULL_CURL=0)',
-    'store-read / store-ranges':
-      "Berth's store (withRetries around the backend) read() to nothing: the store layer without disk writes or sha256.",
-    berth:
-      "localize() into a new empty cache folder each time: download, positional writes, sha256 (InOrderHasher reading back), fdatasync, rename. Concurrency 1 takes localize's one-stream path (it does not split then).",
-  };
-}
-
-function notes(prepared: ReadonlyMap<PullBackend, Prepared>): string[] {
-  const out = [
-    "The servers read the file from the page cache (it was just written by the publish), as the floor does: the comparison is network + client, not the servers' disks.",
-    'Berth writes every byte to the local disk and fsyncs it; the floors discard. "Local parts alone" shows what the disk and sha256 can do on their own.',
-    "Both servers run on the same machine as the client (loopback): the servers' CPU competes with Berth's, which a real cluster would not.",
-  ];
-  for (const [backend, entry] of prepared)
-    out.push(
-      `${backend}: published with publishVersion in ${entry.publishSeconds.toFixed(1)} s (${entry.uri}).`,
-    );
-  return out;
 }
 
 async function cleanup(): Promise<void> {

@@ -13,7 +13,7 @@ export interface PullReport {
   readonly environment: Record<string, unknown>;
   readonly floorMethods: Record<string, string>;
   readonly summary: readonly CaseSummary[];
-  readonly components: Record<string, number | null>;
+  readonly components: Record<string, { mbps: number | null; cpuSPerGB: number | null }>;
   readonly profiles: Partial<Record<PullBackend, ProfileSummary>>;
   readonly skipped: readonly string[];
   readonly notes: readonly string[];
@@ -71,16 +71,19 @@ export function renderPullMarkdown(report: PullReport): string {
           `${num(row.clientCpuSPerGB, 2)} | ${num(row.serverCpuSPerGB, 2)} | ${num(row.reads)} | ${num(row.meanOpenMs, 1)} | ` +
           `${row.errors.length === 0 ? '' : `${row.errors.length}: ${escape(row.errors[0] ?? '')}`} |`,
       );
-    lines.push('', ...sweepTable(backend, rows));
+    lines.push('', ...sweepTable(backend, rows), '', ...gapLines(backend, rows));
   }
   lines.push(
     '',
     '## Local parts alone (this machine, same run)',
     '',
-    '| part | MB/s (median) |',
-    '| --- | ---: |',
-    `| sha256 over bytes in memory (1 MiB updates, one thread) | ${num(report.components.sha256)} |`,
-    `| 64 KiB positional writes + fdatasync, new file in the cache's file system | ${num(report.components['disk-write'])} |`,
+    '| part | MB/s (median) | CPU s/GB |',
+    '| --- | ---: | ---: |',
+    component('sha256 over bytes in memory (1 MiB updates, one thread)', report.components.sha256),
+    component(
+      "64 KiB positional writes + fdatasync, new file in the cache's file system (what a download does now)",
+      report.components['disk-write'],
+    ),
   );
   for (const [backend, summary] of Object.entries(report.profiles)) {
     lines.push(
@@ -132,6 +135,44 @@ function sweepTable(backend: string, rows: readonly CaseSummary[]): string[] {
     lines.push(`| ${label} | ${cells.join(' | ')} |`);
   }
   return lines;
+}
+
+/** Where the distance to the floor comes from: each step's median ratio to the step before. */
+function gapLines(backend: string, rows: readonly CaseSummary[]): string[] {
+  const find = (id: string) => rows.find((row) => row.case === id);
+  const floor = find('floor');
+  const chosen = rows.find((row) => row.isDefault);
+  const step = (label: string, part: CaseSummary | undefined, whole: CaseSummary | undefined) => {
+    if (part === undefined || whole === undefined) return []; // a case this backend has not got
+    const value =
+      part.medianMBps != null && whole.medianMBps != null && whole.medianMBps > 0
+        ? (part.medianMBps / whole.medianMBps).toFixed(2)
+        : 'n/a';
+    return [`| ${label} | ${part.case} ÷ ${whole.case} | ${value} |`];
+  };
+  return [
+    `### ${backend}: where the distance to the floor comes from`,
+    '',
+    '| step | cases | ratio |',
+    '| --- | --- | ---: |',
+    ...step("Berth's store layer, one stream (retries, stream wrappers)", find('store-read'), floor),
+    ...step('parallel ranges instead of one GET, raw', find('floor-ranges'), floor),
+    ...step('a NameNode 307 before every range', find('floor-ranges-redirect'), find('floor-ranges')),
+    ...step("Berth's store layer, ranges", find('store-ranges'), find('floor-ranges')),
+    ...step('disk writes + sha256 + fsync, one stream', find('berth-c1'), find('store-read')),
+    ...step(
+      'disk writes + in-order sha256 (read back) + fsync, default ranges',
+      chosen,
+      find('store-ranges'),
+    ),
+    '',
+    `Client CPU per GB: floor ${num(floor?.clientCpuSPerGB, 2)} s, Berth default ${num(chosen?.clientCpuSPerGB, 2)} s; ` +
+      `servers ${num(floor?.serverCpuSPerGB, 2)} / ${num(chosen?.serverCpuSPerGB, 2)} s.`,
+  ];
+}
+
+function component(label: string, value: { mbps: number | null; cpuSPerGB: number | null } | undefined) {
+  return `| ${label} | ${num(value?.mbps)} | ${num(value?.cpuSPerGB, 2)} |`;
 }
 
 function backendsOf(rows: readonly CaseSummary[]): PullBackend[] {

@@ -84,10 +84,17 @@ export function summarise(
   return out;
 }
 
-/** Median MB/s of each local component. */
-export function summariseComponents(samples: readonly ComponentSample[]): Record<string, number | null> {
-  const out: Record<string, number | null> = {};
-  for (const component of ['sha256', 'disk-write'] as const)
-    out[component] = round(median(samples.filter((s) => s.component === component).map((s) => s.mbps)));
+/** Median MB/s and CPU seconds per GB of each local component. */
+export function summariseComponents(
+  samples: readonly ComponentSample[],
+): Record<string, { mbps: number | null; cpuSPerGB: number | null }> {
+  const out: Record<string, { mbps: number | null; cpuSPerGB: number | null }> = {};
+  for (const component of ['sha256', 'disk-write'] as const) {
+    const mine = samples.filter((s) => s.component === component);
+    out[component] = {
+      mbps: round(median(mine.map((s) => s.mbps))),
+      cpuSPerGB: round(median(mine.map((s) => s.cpuS / (s.bytes / 1e9))), 3),
+    };
+  }
   return out;
 }

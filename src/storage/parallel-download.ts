@@ -2,16 +2,18 @@
  * Downloads one large manifest file as parallel byte ranges (as S3's and HDFS's own clients do for
  * large objects): each range is written at its offset into the partial file with positional
  * writes, and an InOrderHasher follows the contiguous prefix, so the sha256 covers every byte in
- * order. Memory stays bounded: each range awaits its write before reading on (backpressure), and
- * the hash reads back through one buffer, so the total is about `concurrency` stream buffers.
+ * order. Memory stays bounded: each range gathers up to a MiB of chunks into one write and awaits
+ * it before reading on (backpressure), and the hash reads back through one buffer, so the total
+ * is about `concurrency` MiB. Concurrent positional writes to one file are safe: pwritev(2) at
+ * disjoint offsets.
  */
 import { open } from 'node:fs/promises';
 import { BerthError } from '../core/errors.js';
 import { InOrderHasher } from './in-order-hash.js';
 import type { ManifestFile } from './manifest.js';
 import type { ModelStore } from './model-store.js';
-import { storeUriOf } from './store-path.js';
-import { digestMismatch, writeFully } from './stream-download.js';
+import { storeUriOf, throwIfCancelled } from './store-path.js';
+import { digestMismatch, WriteBatch } from './stream-download.js';
 import type { FileDownloadOptions } from './stream-download.js';
 
 /** When and how a file is split into ranges. */
@@ -27,15 +29,15 @@ export interface RangeDownloadOptions {
 const MiB = 1024 * 1024;
 
 /**
- * 8 MiB ranges: a request's set-up (one round trip, plus the NameNode redirect on WebHDFS) is
- * then a few percent of its transfer even at several hundred MB/s per connection, and it is the
- * part size AWS recommends for ranged GETs. 8 in flight: one connection rarely fills a fast link
- * (per-connection S3 throughput is ~100 MB/s), and 8 keeps buffers at a few MiB. 16 MiB
+ * 16 MiB ranges: a request's set-up (one round trip, plus the NameNode redirect on WebHDFS) is
+ * then a small part of its transfer even at several hundred MB/s per connection; bench:pull measured
+ * 16 MiB 5–12% faster than 8 MiB on both HDFS and S3. 8 in flight: one connection rarely fills a
+ * fast link (per-connection S3 throughput is ~100 MB/s), and 8 keeps buffers bounded. 32 MiB
  * threshold: a file gets at least two ranges, or it streams.
  */
 export const DEFAULT_RANGE_DOWNLOAD: RangeDownloadOptions = Object.freeze({
-  thresholdBytes: 16 * MiB,
-  chunkBytes: 8 * MiB,
+  thresholdBytes: 32 * MiB,
+  chunkBytes: 16 * MiB,
   concurrency: 8,
 });
 
@@ -111,17 +113,23 @@ export async function parallelDownload(
       ...(last ? {} : { length: expected }),
       signal,
     });
+    const batch = new WriteBatch();
+    const flush = async (): Promise<void> => {
+      const bytes = await batch.flush(handle, range.start + (written[index] ?? 0));
+      written[index] = (written[index] ?? 0) + bytes;
+      fileBytes += bytes;
+      options.progress(bytes, fileBytes);
+      hasher.kick();
+    };
     for await (const chunk of body) {
       const bytes = chunk as Buffer;
-      const at = range.start + (written[index] ?? 0);
+      const at = range.start + (written[index] ?? 0) + batch.bytes;
       if (at + bytes.byteLength > range.end)
         throw digestMismatch(where, file, `more than ${file.size} bytes`);
-      await writeFully(handle, bytes, at);
-      written[index] = (written[index] ?? 0) + bytes.byteLength;
-      fileBytes += bytes.byteLength;
-      options.progress(bytes.byteLength, fileBytes);
-      hasher.kick();
+      if (batch.add(bytes)) await flush();
     }
+    if (batch.bytes > 0) await flush();
+    throwIfCancelled(signal, where); // a cancel heard during the last write: nothing reads after it
     if (!isComplete(index)) {
       const got = range.start + (written[index] ?? 0);
       throw digestMismatch(where, file, `a file that ends at byte ${got}`);

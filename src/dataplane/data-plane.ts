@@ -1,8 +1,9 @@
 import type { Clock } from '../core/clock.js';
-import { toBerthError } from '../core/errors.js';
+import { toBerthError, type BerthError } from '../core/errors.js';
 import type { InferRequest, InferResponse, ModelMetadata, ServerMetadata } from '../core/inference.js';
 import type { BerthMetrics } from '../observability/metrics.js';
-import type { ModelRegistry, VersionStatus } from '../registry/model-registry.js';
+import type { ModelRegistry, ServingModel, VersionStatus } from '../registry/model-registry.js';
+import { RequestMetricsCache } from '../observability/request-metrics.js';
 import { validateRequest } from './validate-request.js';
 
 /** Extensions this server implements, as /v2 reports them. */
@@ -17,13 +18,16 @@ export type Protocol = 'v2' | 'tfserving' | 'grpc';
  */
 export class DataPlane {
   #draining = false;
+  readonly #bound: RequestMetricsCache;
 
   constructor(
     private readonly registry: ModelRegistry,
     private readonly metrics: BerthMetrics,
     private readonly clock: Clock,
     private readonly server: ServerMetadata,
-  ) {}
+  ) {
+    this.#bound = new RequestMetricsCache(metrics);
+  }
 
   live(): boolean {
     return true;
@@ -88,38 +92,45 @@ export class DataPlane {
     signal?: AbortSignal,
   ): Promise<InferResponse> {
     const started = this.clock.now();
-    // Unknown names are counted under "" so a client cannot grow the label set without bound.
-    const labels = { model: '', version: '', protocol, outcome: 'ok' };
+    let model: ServingModel;
     try {
-      const model = this.registry.resolve(name, version);
-      labels.model = name;
-      labels.version = model.version;
-      this.metrics.inFlight.inc({ model: name });
-      try {
-        const work = validateRequest(request, model.metadata, name);
-        const result = await model.scheduler.enqueue(work, signal);
-        const modelLabels = { model: name, version: model.version };
-        this.metrics.queueSeconds.observe(modelLabels, result.queueMs / 1000);
-        this.metrics.computeSeconds.observe(modelLabels, result.computeMs / 1000);
-        return {
-          modelName: name,
-          modelVersion: model.version,
-          ...(request.id !== undefined ? { id: request.id } : {}),
-          outputs: work.outputNames.map((output) => result.outputs.get(output)!),
-        };
-      } finally {
-        this.metrics.inFlight.dec({ model: name });
-      }
+      model = this.registry.resolve(name, version);
     } catch (error) {
-      const typed = toBerthError(error, 'INFERENCE_FAILED');
-      labels.outcome = typed.stableId;
-      throw typed;
-    } finally {
-      this.metrics.requests.inc(labels);
-      this.metrics.requestSeconds.observe(
-        { model: labels.model, version: labels.version, protocol },
-        (this.clock.now() - started) / 1000,
-      );
+      // Unknown names are counted under "" so a client cannot grow the label set without bound.
+      throw this.#failed(error, { model: '', version: '' }, protocol, started);
     }
+    const bound = this.#bound.get(name, model.version, protocol);
+    bound.inFlight.inc();
+    try {
+      const work = validateRequest(request, model.metadata, name);
+      const result = await model.scheduler.enqueue(work, signal);
+      bound.queueSeconds.observe(result.queueMs / 1000);
+      bound.computeSeconds.observe(result.computeMs / 1000);
+      bound.ok.inc();
+      bound.requestSeconds.observe((this.clock.now() - started) / 1000);
+      return {
+        modelName: name,
+        modelVersion: model.version,
+        ...(request.id !== undefined ? { id: request.id } : {}),
+        outputs: work.outputNames.map((output) => result.outputs.get(output)!),
+      };
+    } catch (error) {
+      throw this.#failed(error, { model: name, version: model.version }, protocol, started);
+    } finally {
+      bound.inFlight.dec();
+    }
+  }
+
+  /** Counts a failed request under its error id and returns the typed error to throw. */
+  #failed(
+    error: unknown,
+    labels: { model: string; version: string },
+    protocol: Protocol,
+    started: number,
+  ): BerthError {
+    const typed = toBerthError(error, 'INFERENCE_FAILED');
+    this.metrics.requests.inc({ ...labels, protocol, outcome: typed.stableId });
+    this.metrics.requestSeconds.observe({ ...labels, protocol }, (this.clock.now() - started) / 1000);
+    return typed;
   }
 }

@@ -7,6 +7,7 @@
  * (every sample and the environment) and pull.md. Settings: bench/pull/config.ts.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { redactPaths } from './lib/redact-paths.js';
 import { loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { DEFAULT_RANGE_DOWNLOAD } from '../src/storage/parallel-download.js';
@@ -141,8 +142,8 @@ async function main(): Promise<void> {
       componentSamples: components,
     };
     await mkdir(config.outDir, { recursive: true });
-    await writeFile(join(config.outDir, 'pull.json'), `${JSON.stringify(json, null, 2)}\n`);
-    await writeFile(join(config.outDir, 'pull.md'), renderPullMarkdown(report));
+    await writeFile(join(config.outDir, 'pull.json'), redactPaths(`${JSON.stringify(json, null, 2)}\n`));
+    await writeFile(join(config.outDir, 'pull.md'), redactPaths(renderPullMarkdown(report)));
   };
 
   // The measuring bound starts now: server start-up and publish are bounded on their own.

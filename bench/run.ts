@@ -7,6 +7,7 @@
  */
 import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { redactPaths } from './lib/redact-paths.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureTarget, type CaseResult } from './cases.js';
@@ -145,9 +146,9 @@ async function writeResults(state: State): Promise<Report> {
   await mkdir(config.outDir, { recursive: true });
   await writeFile(
     join(config.outDir, 'serving.json'),
-    `${JSON.stringify({ format: 'berth-bench/1', ...report }, null, 2)}\n`,
+    redactPaths(`${JSON.stringify({ format: 'berth-bench/1', ...report }, null, 2)}\n`),
   );
-  await writeFile(join(config.outDir, 'serving.md'), renderMarkdown(report));
+  await writeFile(join(config.outDir, 'serving.md'), redactPaths(renderMarkdown(report)));
   return report;
 }
 

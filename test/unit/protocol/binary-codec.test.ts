@@ -9,6 +9,7 @@ import {
   type TensorData,
 } from '../../../src/core/tensor.js';
 import { decodeRawData, encodeRawData, rawByteLength } from '../../../src/protocol/v2/binary-codec.js';
+import { mulberry32 } from '../../support/prng.js';
 
 /** Little-endian bytes written by hand, so the codec is checked against the layout, not itself. */
 const le = (...bytes: number[]) => Uint8Array.from(bytes);
@@ -165,15 +166,4 @@ function normalise(data: TensorData): unknown {
   if (Array.isArray(data)) return data.map((element) => Array.from(element));
   const view = data as Exclude<TensorData, Uint8Array[]>;
   return Array.from(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -8,18 +8,7 @@ import {
   type TensorData,
 } from '../../../src/core/tensor.js';
 import { concatInputs, concatRows, splitOutputs, splitRows } from '../../../src/scheduling/batch-tensor.js';
-
-// A seeded PRNG (mulberry32), so every run checks the same cases and a failure can be replayed.
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as random } from '../../support/prng.js';
 
 function randomData(datatype: DataType, count: number, next: () => number): TensorData {
   const int = (bound: number): number => Math.floor(next() * bound);

@@ -94,12 +94,7 @@ export async function hasObjectsUnder(
   path: string,
   signal?: AbortSignal,
 ): Promise<boolean> {
-  const page = await send(context, path, signal, (client, options) =>
-    client.send(
-      new ListObjectsV2Command({ Bucket: context.location.bucket, Prefix: prefix, MaxKeys: 2 }),
-      options,
-    ),
-  );
+  const page = await firstKeys(context, prefix, 2, path, signal);
   return (page.Contents ?? []).some((object) => object.Key !== prefix);
 }
 
@@ -110,13 +105,18 @@ export async function folderExists(
   path: string,
   signal?: AbortSignal,
 ): Promise<boolean> {
-  const page = await send(context, path, signal, (client, options) =>
+  const page = await firstKeys(context, prefix, 1, path, signal);
+  return (page.KeyCount ?? page.Contents?.length ?? 0) > 0;
+}
+
+/** The first `maxKeys` objects under a prefix: enough to tell whether anything lives there. */
+function firstKeys(context: S3Context, prefix: string, maxKeys: number, path: string, signal?: AbortSignal) {
+  return send(context, path, signal, (client, options) =>
     client.send(
-      new ListObjectsV2Command({ Bucket: context.location.bucket, Prefix: prefix, MaxKeys: 1 }),
+      new ListObjectsV2Command({ Bucket: context.location.bucket, Prefix: prefix, MaxKeys: maxKeys }),
       options,
     ),
   );
-  return (page.KeyCount ?? page.Contents?.length ?? 0) > 0;
 }
 
 /** Puts the zero-byte marker that keeps an empty folder visible; never replaces an object. */

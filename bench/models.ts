@@ -8,8 +8,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
-import { FileStore } from '../src/storage/file-store.js';
-import { publishVersion } from '../src/storage/publish.js';
+import { FileStore } from '../src/storage/backends/file-store.js';
+import { publishVersion } from '../src/repository/publish.js';
 import { mlpModel } from '../test/fixtures/onnx/models.js';
 import type { ModelName } from './config.js';
 

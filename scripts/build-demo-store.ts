@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { FileStore } from '../src/storage/file-store.js';
-import { publishVersion } from '../src/storage/publish.js';
+import { FileStore } from '../src/storage/backends/file-store.js';
+import { publishVersion } from '../src/repository/publish.js';
 import { mlpModel } from '../test/fixtures/onnx/models.js';
 import { DEMO_MODEL, demoFeatures } from './demo-model.js';
 

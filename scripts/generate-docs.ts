@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ERROR_KINDS } from '../src/core/errors.js';
-import { httpStatusOf } from '../src/http/error-status.js';
+import { httpStatusOf } from '../src/transports/http/error-status.js';
 import { BerthError, type ErrorId } from '../src/core/errors.js';
 import { modelConfigSchema } from '../src/core/model-config.js';
 import { SERVER_ENV, serverConfigSchema } from '../src/config/server-config.js';

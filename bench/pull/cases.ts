@@ -5,9 +5,9 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { localize } from '../../src/storage/local-cache.js';
-import { DEFAULT_RANGE_DOWNLOAD, planRanges } from '../../src/storage/parallel-download.js';
-import type { ByteRange, RangeDownloadOptions } from '../../src/storage/parallel-download.js';
+import { localize } from '../../src/repository/local-cache.js';
+import { DEFAULT_RANGE_DOWNLOAD, planRanges } from '../../src/repository/download/parallel-download.js';
+import type { ByteRange, RangeDownloadOptions } from '../../src/repository/download/parallel-download.js';
 import type { ModelStore } from '../../src/storage/model-store.js';
 import { curlToNull, getToNull, rangesToNull } from './floor.js';
 import type { FloorSource } from './floor.js';

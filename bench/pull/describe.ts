@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_RANGE_DOWNLOAD } from '../../src/storage/parallel-download.js';
+import { DEFAULT_RANGE_DOWNLOAD } from '../../src/repository/download/parallel-download.js';
 import { repoRoot } from '../lib/paths.js';
 import type { PullBackend, PullConfig } from './config.js';
 import type { HdfsService, S3Service } from './services.js';

@@ -6,8 +6,8 @@
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import type { IncomingMessage } from 'node:http';
-import { planRanges } from '../../src/storage/parallel-download.js';
-import type { ByteRange } from '../../src/storage/parallel-download.js';
+import { planRanges } from '../../src/repository/download/parallel-download.js';
+import type { ByteRange } from '../../src/repository/download/parallel-download.js';
 
 /** How one GET is made: its URL and headers; a range is added by `forRange`. */
 export interface FloorSource {

@@ -4,7 +4,7 @@
  * asks the NameNode for every range shows what WebHDFS's 307 per range costs.
  */
 import { Agent, request } from 'node:http';
-import type { ByteRange } from '../../src/storage/parallel-download.js';
+import type { ByteRange } from '../../src/repository/download/parallel-download.js';
 import type { FloorSource } from './floor.js';
 import type { HdfsService, S3Service } from './services.js';
 import { S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY } from './services.js';

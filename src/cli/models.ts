@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { listModels, pullModel, pushModel, removeModelVersion } from '../storage/model-commands.js';
-import type { StoreCommandOptions } from '../storage/model-commands.js';
+import { listModels, pullModel, pushModel, removeModelVersion } from '../repository/model-commands.js';
+import type { StoreCommandOptions } from '../repository/model-commands.js';
 import type { RetryLogger } from '../storage/retrying-store.js';
 import { createProgressReporter } from './progress-reporter.js';
 import type { ProgressReporter } from './progress-reporter.js';

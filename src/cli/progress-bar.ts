@@ -2,8 +2,8 @@
 import { Presets, SingleBar } from 'cli-progress';
 import type { Writable } from 'node:stream';
 import type { Clock } from '../core/clock.js';
-import { ProgressMeter } from '../storage/progress.js';
-import type { ProgressSnapshot, TransferProgress } from '../storage/progress.js';
+import { ProgressMeter } from '../repository/download/progress.js';
+import type { ProgressSnapshot, TransferProgress } from '../repository/download/progress.js';
 import { formatBytes, formatDuration, formatRate } from './progress-format.js';
 import type { ProgressReporter } from './progress-reporter.js';
 

@@ -5,8 +5,8 @@
  */
 import type { Writable } from 'node:stream';
 import type { Clock } from '../core/clock.js';
-import { ProgressMeter } from '../storage/progress.js';
-import type { ProgressSnapshot, TransferProgress } from '../storage/progress.js';
+import { ProgressMeter } from '../repository/download/progress.js';
+import type { ProgressSnapshot, TransferProgress } from '../repository/download/progress.js';
 import { createProgressBar } from './progress-bar.js';
 import { formatBytes, formatDuration, formatPercent, formatRate } from './progress-format.js';
 

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { loadServerConfig } from '../config/load-server-config.js';
 import { toBerthError } from '../core/errors.js';
-import { onTerminationSignal, shutDown } from '../http/graceful-shutdown.js';
-import { startServer } from '../http/start-server.js';
+import { onTerminationSignal, shutDown } from '../transports/http/graceful-shutdown.js';
+import { startServer } from '../transports/http/start-server.js';
 import { createLogger } from '../observability/logger.js';
 import { OnnxRuntime } from '../runtime/onnx/onnx-runtime.js';
-import { createModelLocator } from '../storage/model-locator.js';
+import { createModelLocator } from '../repository/model-locator.js';
 import { DEFAULT_RETRY_POLICY } from '../storage/retry-policy.js';
 import { createDefaultStoreRegistry } from '../storage/store-registry.js';
 import { BERTH_VERSION } from './version.js';

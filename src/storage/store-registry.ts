@@ -6,10 +6,10 @@
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BerthError } from '../core/errors.js';
-import { createFileStore } from './file-store.js';
-import { createHttpStore } from './http-store.js';
-import { createS3Store } from './s3/s3-store.js';
-import { createWebHdfsStore } from './webhdfs/webhdfs-store.js';
+import { createFileStore } from './backends/file-store.js';
+import { createHttpStore } from './backends/http/http-store.js';
+import { createS3Store } from './backends/s3/s3-store.js';
+import { createWebHdfsStore } from './backends/webhdfs/webhdfs-store.js';
 import type { ModelStore, StoreFactory, StoreOptions } from './model-store.js';
 
 /** Maps URI schemes to store factories; `resolve` opens the store for a URI or a plain path. */

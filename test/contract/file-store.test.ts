@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createFileStore } from '../../src/storage/file-store.js';
+import { createFileStore } from '../../src/storage/backends/file-store.js';
 import { tempFolder } from '../support/store-assertions.js';
 import { modelStoreContract } from './model-store.contract.js';
 import type { SeedFiles, StoreFixture } from './model-store.contract.js';

@@ -4,8 +4,8 @@
  * http.server shape) and once with nginx's JSON autoindex.
  */
 import { pathToFileURL } from 'node:url';
-import { createFileStore } from '../../src/storage/file-store.js';
-import { createHttpStore } from '../../src/storage/http-store.js';
+import { createFileStore } from '../../src/storage/backends/file-store.js';
+import { createHttpStore } from '../../src/storage/backends/http/http-store.js';
 import { startStaticHttpServer } from '../support/static-http-server.js';
 import type { StaticHttpServerOptions } from '../support/static-http-server.js';
 import { tempFolder } from '../support/store-assertions.js';

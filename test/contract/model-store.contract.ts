@@ -9,11 +9,11 @@ import { readdir, readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { localize } from '../../src/storage/local-cache.js';
-import { MANIFEST_FILE, MANIFEST_FORMAT, serializeManifest } from '../../src/storage/manifest.js';
+import { localize } from '../../src/repository/local-cache.js';
+import { MANIFEST_FILE, MANIFEST_FORMAT, serializeManifest } from '../../src/repository/manifest.js';
 import type { ModelStore } from '../../src/storage/model-store.js';
-import { publishVersion } from '../../src/storage/publish.js';
-import { listPublishedVersions, readManifest, resolveVersion } from '../../src/storage/versions.js';
+import { publishVersion } from '../../src/repository/publish.js';
+import { listPublishedVersions, readManifest, resolveVersion } from '../../src/repository/versions.js';
 import { berthError, readAll, tempFolder } from '../support/store-assertions.js';
 
 /** Files by store path ('a/b.txt') and content. */

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
-import { FileStore } from '../../src/storage/file-store.js';
-import { publishVersion } from '../../src/storage/publish.js';
+import { FileStore } from '../../src/storage/backends/file-store.js';
+import { publishVersion } from '../../src/repository/publish.js';
 
 export interface FixtureModel {
   readonly name: string;

@@ -1,12 +1,12 @@
 /** Starts the real server in-process on a free loopback port, with real stores and ONNX Runtime. */
 import { Writable } from 'node:stream';
 import { loadServerConfig } from '../../src/config/load-server-config.js';
-import { startServer, type RunningServer } from '../../src/http/start-server.js';
+import { startServer, type RunningServer } from '../../src/transports/http/start-server.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { ModelLocator } from '../../src/registry/model-registry.js';
 import { OnnxRuntime } from '../../src/runtime/onnx/onnx-runtime.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
-import { createModelLocator } from '../../src/storage/model-locator.js';
+import { createModelLocator } from '../../src/repository/model-locator.js';
 import { createDefaultStoreRegistry } from '../../src/storage/store-registry.js';
 
 export interface TestServer extends RunningServer {

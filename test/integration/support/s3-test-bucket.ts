@@ -20,7 +20,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import type { StoreOptions } from '../../../src/storage/model-store.js';
-import { S3Store } from '../../../src/storage/s3/s3-store.js';
+import { S3Store } from '../../../src/storage/backends/s3/s3-store.js';
 
 /** The server to test against, or why there is none. */
 export type S3TestServer =

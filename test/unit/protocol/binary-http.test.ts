@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyRequest } from 'fastify';
 import { DATATYPES, type DataType } from '../../../src/core/tensor.js';
-import { readBinaryBody } from '../../../src/http/binary-body.js';
+import { readBinaryBody } from '../../../src/transports/http/binary-body.js';
 import { addModel, identityModel, stringInputModel } from '../../fixtures/onnx/models.js';
 import { createStoreFixture, type StoreFixture } from '../../support/model-store-fixture.js';
 import { startTestServer, type TestServer } from '../../support/test-server.js';

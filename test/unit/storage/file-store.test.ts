@@ -3,7 +3,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { createFileStore } from '../../../src/storage/file-store.js';
+import { createFileStore } from '../../../src/storage/backends/file-store.js';
 import type { ModelStore } from '../../../src/storage/model-store.js';
 import { berthError, tempFolder } from '../../support/store-assertions.js';
 

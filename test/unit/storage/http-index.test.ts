@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseHtmlIndex, parseJsonIndex } from '../../../src/storage/http-index.js';
+import { parseHtmlIndex, parseJsonIndex } from '../../../src/storage/backends/http/http-index.js';
 import { berthError } from '../../support/store-assertions.js';
 
 const listing = new URL('http://store.example/models/m/');

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createHttpStore, parseContentRange } from '../../../src/storage/http-store.js';
+import { createHttpStore, parseContentRange } from '../../../src/storage/backends/http/http-store.js';
 import { startStaticHttpServer } from '../../support/static-http-server.js';
 import { berthError, readAll, tempFolder } from '../../support/store-assertions.js';
 

@@ -5,8 +5,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createFileStore } from '../../../src/storage/file-store.js';
-import { createHttpStore } from '../../../src/storage/http-store.js';
+import { createFileStore } from '../../../src/storage/backends/file-store.js';
+import { createHttpStore } from '../../../src/storage/backends/http/http-store.js';
 import { withRetries } from '../../../src/storage/retrying-store.js';
 import { modelStoreContract } from '../../contract/model-store.contract.js';
 import type { SeedFiles, StoreFixture } from '../../contract/model-store.contract.js';

@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { BerthError } from '../../../src/core/errors.js';
-import { createFileStore } from '../../../src/storage/file-store.js';
+import { createFileStore } from '../../../src/storage/backends/file-store.js';
 import { ForwardingStore } from '../../../src/storage/forwarding-store.js';
 import type { ModelStore, ReadOptions, StoreEntry } from '../../../src/storage/model-store.js';
 import { RetryingStore, withRetries } from '../../../src/storage/retrying-store.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BerthError } from '../../../src/core/errors.js';
 import type { ErrorId } from '../../../src/core/errors.js';
-import { toStoreError } from '../../../src/storage/s3/s3-errors.js';
+import { toStoreError } from '../../../src/storage/backends/s3/s3-errors.js';
 
 const context = { where: 's3://models/prod/m/1/model.onnx', bucket: 'models' };
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resolveS3Settings, toClientConfig } from '../../../src/storage/s3/s3-options.js';
+import { resolveS3Settings, toClientConfig } from '../../../src/storage/backends/s3/s3-options.js';
 import { berthError } from '../../support/store-assertions.js';
 
 describe('s3 settings from the environment', () => {

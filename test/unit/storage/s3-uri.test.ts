@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { folderPrefix, objectKey, parseS3Uri } from '../../../src/storage/s3/s3-uri.js';
+import { folderPrefix, objectKey, parseS3Uri } from '../../../src/storage/backends/s3/s3-uri.js';
 import { createDefaultStoreRegistry } from '../../../src/storage/store-registry.js';
-import { S3Store } from '../../../src/storage/s3/s3-store.js';
+import { S3Store } from '../../../src/storage/backends/s3/s3-store.js';
 import { berthError } from '../../support/store-assertions.js';
 
 describe('s3 URIs', () => {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
-import { FileStore } from '../../../src/storage/file-store.js';
-import { HttpStore } from '../../../src/storage/http-store.js';
+import { FileStore } from '../../../src/storage/backends/file-store.js';
+import { HttpStore } from '../../../src/storage/backends/http/http-store.js';
 import type { ModelStore, StoreFactory } from '../../../src/storage/model-store.js';
 import {
   createDefaultStoreRegistry,

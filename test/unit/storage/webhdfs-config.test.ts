@@ -4,11 +4,15 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createDefaultStoreRegistry } from '../../../src/storage/store-registry.js';
-import { authFromEnv, DelegationTokenAuth, SimpleAuth } from '../../../src/storage/webhdfs/webhdfs-auth.js';
-import { parseAddressList, resolveNameNodes } from '../../../src/storage/webhdfs/webhdfs-config.js';
-import { readHadoopConf } from '../../../src/storage/webhdfs/hadoop-conf.js';
-import { hdfsPath, parseHdfsUri, webHdfsUrlPath } from '../../../src/storage/webhdfs/webhdfs-uri.js';
-import { WebHdfsStore } from '../../../src/storage/webhdfs/webhdfs-store.js';
+import {
+  authFromEnv,
+  DelegationTokenAuth,
+  SimpleAuth,
+} from '../../../src/storage/backends/webhdfs/webhdfs-auth.js';
+import { parseAddressList, resolveNameNodes } from '../../../src/storage/backends/webhdfs/webhdfs-config.js';
+import { readHadoopConf } from '../../../src/storage/backends/webhdfs/hadoop-conf.js';
+import { hdfsPath, parseHdfsUri, webHdfsUrlPath } from '../../../src/storage/backends/webhdfs/webhdfs-uri.js';
+import { WebHdfsStore } from '../../../src/storage/backends/webhdfs/webhdfs-store.js';
 import { berthError, tempFolder } from '../../support/store-assertions.js';
 
 const at = (uri: string) => parseHdfsUri(new URL(uri));

@@ -12,7 +12,7 @@ import {
   remoteError,
   StandbyError,
   statusError,
-} from '../../../src/storage/webhdfs/webhdfs-errors.js';
+} from '../../../src/storage/backends/webhdfs/webhdfs-errors.js';
 
 const context = { where: 'hdfs://nn:8020/models/m/1/model.onnx', identity: 'user berth' };
 const body = (exception: string, javaClassName: string, message: string) =>

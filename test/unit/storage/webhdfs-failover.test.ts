@@ -6,8 +6,8 @@ import {
   failoverAlways,
   failoverIdempotent,
   NameNodeFailover,
-} from '../../../src/storage/webhdfs/namenode-failover.js';
-import { NotSentError, StandbyError } from '../../../src/storage/webhdfs/webhdfs-errors.js';
+} from '../../../src/storage/backends/webhdfs/namenode-failover.js';
+import { NotSentError, StandbyError } from '../../../src/storage/backends/webhdfs/webhdfs-errors.js';
 import { berthError } from '../../support/store-assertions.js';
 
 const where = 'hdfs://prod/models/m';

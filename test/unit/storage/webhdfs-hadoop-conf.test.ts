@@ -8,7 +8,7 @@ import {
   parseHadoopXml,
   readHadoopConf,
   unescapeXml,
-} from '../../../src/storage/webhdfs/hadoop-conf.js';
+} from '../../../src/storage/backends/webhdfs/hadoop-conf.js';
 import { berthError, tempFolder } from '../../support/store-assertions.js';
 
 describe('parseHadoopXml', () => {

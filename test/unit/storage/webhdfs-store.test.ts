@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { withRetries } from '../../../src/storage/retrying-store.js';
-import { WebHdfsStore } from '../../../src/storage/webhdfs/webhdfs-store.js';
+import { WebHdfsStore } from '../../../src/storage/backends/webhdfs/webhdfs-store.js';
 import { berthError, readAll } from '../../support/store-assertions.js';
 
 type Handler = (url: URL, req: IncomingMessage, res: ServerResponse, body: Buffer) => void;

@@ -1,0 +1,114 @@
+/**
+ * The HTTP transport: a fastify app whose routes only translate between the wire and the DataPlane.
+ * Everything it needs is injected, so tests drive it in-process with `app.inject`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+} from 'fastify';
+import type { Registry } from 'prom-client';
+import { BerthError } from '../../core/errors.js';
+import type { DataPlane } from '../../dataplane/data-plane.js';
+import type { Logger } from '../../observability/logger.js';
+import { INFERENCE_HEADER } from '../../protocol/v2/binary-message.js';
+import { readBinaryBody } from './binary-body.js';
+import { fromFrameworkError, httpStatusOf } from './error-status.js';
+import { RequestTracker } from './request-tracker.js';
+import { registerOpsRoutes } from './routes-ops.js';
+import { registerTfServingRoutes } from './routes-tfserving.js';
+import { registerV2Routes } from './routes-v2.js';
+
+export interface HttpAppOptions {
+  readonly dataPlane: DataPlane;
+  readonly metricsRegistry: Registry;
+  readonly logger: Logger;
+  /** Largest request body accepted, bytes. */
+  readonly bodyLimit: number;
+  /** Counts requests for graceful shutdown; one is made when not given. */
+  readonly tracker?: RequestTracker;
+}
+
+export function createHttpApp(options: HttpAppOptions): FastifyInstance {
+  const { dataPlane, bodyLimit } = options;
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    // One log line per request costs more than the inference of a small model; errors are logged below.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit,
+    // Our onRequest hook answers 503 with a BerthError body while draining, before and during close.
+    return503OnClosing: false,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+  });
+
+  // JSON for every other content type: `curl -d` sends form-urlencoded, and the body is JSON on every route.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
+  // Binary tensor extension: with Inference-Header-Content-Length the body stays bytes for the v2
+  // infer route to split (binary-message.ts); without it the whole body is JSON, as on every route.
+  app.addContentTypeParser(
+    'application/octet-stream',
+    async (request: FastifyRequest, payload: IncomingMessage): Promise<unknown> => {
+      const body = await readBinaryBody(request, payload, bodyLimit);
+      return request.headers[INFERENCE_HEADER] === undefined ? parseJsonBody(body.toString('utf8')) : body;
+    },
+  );
+
+  const tracker = options.tracker ?? new RequestTracker();
+  app.addHook('onRequest', async (request, reply) => {
+    tracker.started();
+    // 'close' comes once per response, also when the client left before it was sent; onResponse does
+    // not run then, and the count would never reach zero for shutdown to go on.
+    reply.raw.once('close', () => tracker.finished());
+    reply.header('x-request-id', request.id);
+    // The header marks a binary body whatever its content type (`curl --data-binary` says form data).
+    if (request.headers[INFERENCE_HEADER] !== undefined)
+      request.headers['content-type'] = 'application/octet-stream';
+    if (dataPlane.draining && !request.url.startsWith('/v2/health') && request.url !== '/metrics') {
+      throw new BerthError('SHUTTING_DOWN', 'the server is shutting down and takes no new requests');
+    }
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const typed = fromFrameworkError(error, bodyLimit);
+    const status = httpStatusOf(typed);
+    const fields = { err: typed.stableId, status, url: request.url };
+    // Overload and draining answers are counted in metrics; a log line each would add load exactly
+    // when the server has none to spare, so they go to debug.
+    if (typed.code === 'UNAVAILABLE') request.log.debug(fields, typed.message);
+    else if (status >= 500) request.log.error({ ...fields, cause: typed.cause }, typed.message);
+    else request.log.info(fields, typed.message);
+    if (typed.id === 'SHUTTING_DOWN') reply.header('connection', 'close');
+    // RFC 9110 §10.2.3: a full queue drains in well under a second; tell clients when to come back.
+    if (typed.id === 'QUEUE_FULL') reply.header('retry-after', '1');
+    void reply.code(status).send({ error: typed.message, code: typed.stableId });
+  });
+
+  app.setNotFoundHandler((request) => {
+    throw new BerthError('ROUTE_NOT_FOUND', `no endpoint ${request.method} ${request.url.split('?')[0]}`);
+  });
+
+  registerV2Routes(app, dataPlane);
+  registerTfServingRoutes(app, dataPlane);
+  registerOpsRoutes(app, options.metricsRegistry);
+  return app;
+}
+
+function parseJsonBody(text: string): unknown {
+  try {
+    return text.length === 0 ? undefined : JSON.parse(text);
+  } catch (error) {
+    throw new BerthError('MALFORMED_JSON', `request body: not valid JSON (${(error as Error).message})`);
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * SIGTERM handling (Kubernetes sends it before killing a pod): readiness turns false at once, new
+ * requests get 503, requests already accepted finish, the models are released, then exit 0.
+ * If draining takes longer than the timeout the process exits 1 rather than hang.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { DataPlane } from '../../dataplane/data-plane.js';
+import type { Logger } from '../../observability/logger.js';
+import type { ModelRegistry } from '../../registry/model-registry.js';
+import type { RequestTracker } from './request-tracker.js';
+
+export interface ShutdownParts {
+  readonly app: FastifyInstance;
+  readonly dataPlane: DataPlane;
+  readonly registry: ModelRegistry;
+  readonly logger: Logger;
+  readonly drainTimeoutMs: number;
+  readonly tracker: RequestTracker;
+  /** Closed with the HTTP listener when present. */
+  readonly grpc?: { close(): Promise<void> };
+}
+
+/** How long no new request must arrive before the listener closes. */
+const QUIET_MS = 100;
+
+/** Drains and closes everything; resolves true when it finished within the timeout. */
+export async function shutDown(parts: ShutdownParts): Promise<boolean> {
+  const { app, dataPlane, registry, logger } = parts;
+  dataPlane.startDraining();
+  logger.info({ drainTimeoutMs: parts.drainTimeoutMs }, 'draining: not ready, finishing accepted requests');
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), parts.drainTimeoutMs);
+  });
+  const drained = (async () => {
+    // Keep listening while accepted work finishes, so probes and late clients get a clear 503
+    // instead of a refused connection; then stop listening and wait for the last responses.
+    await registry.drain();
+    await parts.tracker.quiet(QUIET_MS);
+    await Promise.all([app.close(), parts.grpc?.close()]);
+    await registry.unloadAll();
+    return true as const;
+  })();
+  const finished = await Promise.race([drained, timedOut]);
+  clearTimeout(timer);
+  if (finished) logger.info('drained; exiting');
+  else
+    logger.error(
+      { drainTimeoutMs: parts.drainTimeoutMs },
+      'drain timeout passed with requests still running; exiting',
+    );
+  return finished;
+}
+
+/** Runs shutDown once on the first SIGTERM or SIGINT, then calls `exit` with 0 or 1. */
+export function onTerminationSignal(parts: ShutdownParts, exit: (code: number) => void): void {
+  let started = false;
+  const handler = (signal: NodeJS.Signals): void => {
+    if (started) return;
+    started = true;
+    parts.logger.info({ signal }, 'termination signal');
+    void shutDown(parts).then((finished) => exit(finished ? 0 : 1));
+  };
+  process.once('SIGTERM', handler);
+  process.once('SIGINT', handler);
+}

@@ -1,0 +1,317 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DATATYPES } from '../../../../src/core/tensor.js';
+import {
+  addModel,
+  fixedBatchModel,
+  identityModel,
+  multiIoModel,
+  stringInputModel,
+} from '../../../fixtures/onnx/models.js';
+import { createStoreFixture, type StoreFixture } from '../../../support/model-store-fixture.js';
+import { startTestServer, type TestServer } from '../../../support/test-server.js';
+
+const sampleData: Record<string, unknown[]> = {
+  BOOL: [true, false, true, false, true, false],
+  BYTES: ['a', 'bé', '', 'd', 'e', 'f'],
+  FP16: [0.5, -1, 2, 0, 1024, -0.25],
+  INT64: [-5, 4, 3, 2, 1, '9223372036854775807'],
+  UINT64: [5, 4, 3, 2, 1, '18446744073709551615'],
+};
+
+describe('V2 REST', () => {
+  let fixture: StoreFixture;
+  let server: TestServer;
+
+  before(async () => {
+    fixture = await createStoreFixture();
+    await fixture.publish({ name: 'add', onnx: addModel(), config: { max_batch_size: 4 } });
+    await fixture.publish({ name: 'add', onnx: addModel(), config: { max_batch_size: 8 } });
+    await fixture.publish({ name: 'multi', onnx: multiIoModel() });
+    await fixture.publish({ name: 'strings', onnx: stringInputModel() });
+    await fixture.publish({ name: 'fixed', onnx: fixedBatchModel() });
+    for (const datatype of DATATYPES)
+      await fixture.publish({ name: `id_${datatype.toLowerCase()}`, onnx: identityModel(datatype) });
+    server = await startTestServer({
+      store: fixture.uri,
+      models: ['add', 'add@1', 'multi', 'strings', 'fixed', ...DATATYPES.map((d) => `id_${d.toLowerCase()}`)],
+      cacheDir: fixture.cacheDir,
+      bodyLimit: 4096,
+    });
+    await server.loaded;
+  });
+  after(async () => {
+    await server.close();
+    await fixture.cleanup();
+  });
+
+  const infer = (path: string, payload: unknown) =>
+    server.app.inject({
+      method: 'POST',
+      url: path,
+      payload: payload as object,
+      headers: { 'content-type': 'application/json' },
+    });
+
+  it('reports live, ready, server and model metadata', async () => {
+    assert.deepEqual((await server.app.inject('/v2/health/live')).json(), { live: true });
+    const ready = await server.app.inject('/v2/health/ready');
+    assert.equal(ready.statusCode, 200);
+    assert.deepEqual(ready.json(), { ready: true });
+    const meta = (await server.app.inject('/v2')).json();
+    assert.equal(meta.name, 'berth');
+    assert.ok(Array.isArray(meta.extensions));
+    const model = (await server.app.inject('/v2/models/add')).json();
+    assert.deepEqual(model, {
+      name: 'add',
+      versions: ['1', '2'],
+      platform: 'onnxruntime_onnx',
+      inputs: [
+        { name: 'a', datatype: 'FP32', shape: [-1, 4] },
+        { name: 'b', datatype: 'FP32', shape: [-1, 4] },
+      ],
+      outputs: [{ name: 'sum', datatype: 'FP32', shape: [-1, 4] }],
+    });
+    assert.equal((await server.app.inject('/v2/models/add/versions/1/ready')).json().ready, true);
+  });
+
+  it('infers with the latest version, or the pinned one, and echoes the id', async () => {
+    const body = {
+      id: 'req-42',
+      inputs: [
+        { name: 'a', shape: [2, 4], datatype: 'FP32', data: [1, 2, 3, 4, 5, 6, 7, 8] },
+        {
+          name: 'b',
+          shape: [2, 4],
+          datatype: 'FP32',
+          data: [
+            [10, 20, 30, 40],
+            [50, 60, 70, 80],
+          ],
+        },
+      ],
+    };
+    const latest = await infer('/v2/models/add/infer', body);
+    assert.equal(latest.statusCode, 200);
+    assert.deepEqual(latest.json(), {
+      model_name: 'add',
+      model_version: '2',
+      id: 'req-42',
+      outputs: [{ name: 'sum', datatype: 'FP32', shape: [2, 4], data: [11, 22, 33, 44, 55, 66, 77, 88] }],
+    });
+    const pinned = await infer('/v2/models/add/versions/1/infer', body);
+    assert.equal(pinned.json().model_version, '1');
+    assert.ok(latest.headers['x-request-id']);
+  });
+
+  for (const datatype of DATATYPES) {
+    it(`serves ${datatype} tensors both ways`, async () => {
+      const data = sampleData[datatype] ?? [0, 1, 2, 3, 4, 5];
+      const response = await infer(`/v2/models/id_${datatype.toLowerCase()}/infer`, {
+        inputs: [{ name: 'input', shape: [1, 2, 3], datatype, data }],
+      });
+      assert.equal(response.statusCode, 200, response.body);
+      const output = response.json().outputs[0];
+      assert.equal(output.datatype, datatype);
+      assert.deepEqual(output.shape, [1, 2, 3]);
+      if (datatype.endsWith('INT64'))
+        assert.match(response.body, new RegExp(`"data":\\[${data.join(',')}\\]`));
+      else assert.deepEqual(output.data, data);
+    });
+  }
+
+  it('returns only the requested outputs, in the requested order', async () => {
+    const response = await infer('/v2/models/multi/infer', {
+      inputs: [
+        { name: 'features', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] },
+        { name: 'scale', shape: [1, 1], datatype: 'INT64', data: [3] },
+      ],
+      outputs: [{ name: 'doubled' }],
+    });
+    assert.equal(response.statusCode, 200, response.body);
+    const outputs = response.json().outputs;
+    assert.deepEqual(
+      outputs.map((output: { name: string }) => output.name),
+      ['doubled'],
+    );
+    assert.deepEqual(outputs[0].data, [6]);
+  });
+
+  it('serves string inputs', async () => {
+    const response = await infer('/v2/models/strings/infer', {
+      inputs: [
+        { name: 'text', shape: [2], datatype: 'BYTES', data: ['hello', 'wörld'] },
+        { name: 'value', shape: [2], datatype: 'FP32', data: [1, -2] },
+      ],
+    });
+    assert.equal(response.statusCode, 200, response.body);
+    const byName = Object.fromEntries(
+      response.json().outputs.map((o: { name: string; data: unknown }) => [o.name, o.data]),
+    );
+    assert.deepEqual(byName.echo, ['hello', 'wörld']);
+    assert.deepEqual(byName.negated, [-1, 2]);
+  });
+
+  const good = (overrides: Record<string, unknown> = {}) => ({
+    name: 'a',
+    shape: [1, 4],
+    datatype: 'FP32',
+    data: [1, 2, 3, 4],
+    ...overrides,
+  });
+  const b = { name: 'b', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] };
+
+  const badInputs: Array<[string, string, unknown, number, string, RegExp]> = [
+    [
+      'wrong shape',
+      '/v2/models/add/infer',
+      { inputs: [good({ shape: [1, 3], data: [1, 2, 3] }), b] },
+      400,
+      'BERTH_ERR_INPUT_SHAPE',
+      /input "a": shape is \[1, 3\], expected \[-1, 4\]/,
+    ],
+    [
+      'data length vs shape',
+      '/v2/models/add/infer',
+      { inputs: [good({ data: [1, 2, 3] }), b] },
+      400,
+      'BERTH_ERR_INPUT_SHAPE',
+      /data has 3 elements, shape \[1, 4\] needs 4/,
+    ],
+    [
+      'wrong datatype',
+      '/v2/models/add/infer',
+      { inputs: [good({ datatype: 'INT32' }), b] },
+      400,
+      'BERTH_ERR_INPUT_DATATYPE',
+      /input "a": datatype is INT32, expected FP32/,
+    ],
+    [
+      'missing input',
+      '/v2/models/add/infer',
+      { inputs: [good()] },
+      400,
+      'BERTH_ERR_MISSING_INPUT',
+      /input "b" is missing/,
+    ],
+    [
+      'unknown input',
+      '/v2/models/add/infer',
+      { inputs: [good(), b, { ...b, name: 'c' }] },
+      400,
+      'BERTH_ERR_UNKNOWN_INPUT',
+      /input "c" is not an input of model "add"/,
+    ],
+    [
+      'unknown output',
+      '/v2/models/add/infer',
+      { inputs: [good(), b], outputs: [{ name: 'nope' }] },
+      400,
+      'BERTH_ERR_UNKNOWN_OUTPUT',
+      /output "nope"/,
+    ],
+    [
+      'mismatched batch',
+      '/v2/models/add/infer',
+      { inputs: [good({ shape: [2, 4], data: [1, 2, 3, 4, 5, 6, 7, 8] }), b] },
+      400,
+      'BERTH_ERR_INPUT_SHAPE',
+      /first dimension is 1, expected 2/,
+    ],
+    [
+      'fixed first dimension',
+      '/v2/models/fixed/infer',
+      { inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }] },
+      400,
+      'BERTH_ERR_INPUT_SHAPE',
+      /expected \[2, 3\]/,
+    ],
+    [
+      'unknown model',
+      '/v2/models/nope/infer',
+      { inputs: [good()] },
+      404,
+      'BERTH_ERR_MODEL_NOT_FOUND',
+      /model "nope" is not served here/,
+    ],
+    [
+      'unknown version',
+      '/v2/models/add/versions/9/infer',
+      { inputs: [good(), b] },
+      404,
+      'BERTH_ERR_VERSION_NOT_FOUND',
+      /no version "9" \(versions: 2, 1\)|no version "9" \(versions: 1, 2\)/,
+    ],
+    [
+      'bad field type',
+      '/v2/models/add/infer',
+      { inputs: [good({ shape: 'x' }), b] },
+      400,
+      'BERTH_ERR_INVALID_REQUEST',
+      /inputs\[0\] \("a"\)\.shape/,
+    ],
+  ];
+  for (const [what, path, payload, status, code, message] of badInputs) {
+    it(`answers ${what} with ${status} ${code} naming the field`, async () => {
+      const response = await infer(path, payload);
+      assert.equal(response.statusCode, status, response.body);
+      const body = response.json();
+      assert.equal(body.code, code);
+      assert.match(body.error, message);
+    });
+  }
+
+  it('answers malformed JSON with 400 and keeps serving', async () => {
+    const response = await server.app.inject({
+      method: 'POST',
+      url: '/v2/models/add/infer',
+      payload: '{"inputs": [',
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(response.statusCode, 400);
+    assert.equal(response.json().code, 'BERTH_ERR_MALFORMED_JSON');
+    assert.equal((await infer('/v2/models/add/infer', { inputs: [good(), b] })).statusCode, 200);
+  });
+
+  it('answers a too-large body with 413 naming the limit', async () => {
+    const response = await infer('/v2/models/add/infer', {
+      inputs: [good({ data: new Array(2000).fill(1) }), b],
+    });
+    assert.equal(response.statusCode, 413);
+    assert.equal(response.json().code, 'BERTH_ERR_BODY_TOO_LARGE');
+    assert.match(response.json().error, /limit of 4096 bytes/);
+  });
+
+  it('answers unknown routes with 404 and a code', async () => {
+    const response = await server.app.inject('/v3/nothing');
+    assert.equal(response.statusCode, 404);
+    assert.equal(response.json().code, 'BERTH_ERR_ROUTE_NOT_FOUND');
+  });
+
+  it('lists the repository index with states', async () => {
+    const response = await server.app.inject({ method: 'POST', url: '/v2/repository/index' });
+    const entries = response.json() as Array<{ name: string; version: string; state: string }>;
+    assert.ok(
+      entries.some((entry) => entry.name === 'add' && entry.version === '2' && entry.state === 'READY'),
+    );
+  });
+
+  it('exports request, latency, state, download and warm-up metrics', async () => {
+    const text = (await server.app.inject('/metrics')).body;
+    assert.match(text, /berth_requests_total\{model="add",version="2",protocol="v2",outcome="ok"\} [1-9]/);
+    assert.match(
+      text,
+      /berth_requests_total\{model="add",version="2",protocol="v2",outcome="BERTH_ERR_INPUT_SHAPE"\} [1-9]/,
+    );
+    assert.match(
+      text,
+      /berth_requests_total\{model="",version="",protocol="v2",outcome="BERTH_ERR_MODEL_NOT_FOUND"\} 1/,
+    );
+    assert.match(text, /berth_queue_seconds_count\{model="add",version="2"\} [1-9]/);
+    assert.match(text, /berth_compute_seconds_count\{model="add",version="2"\} [1-9]/);
+    assert.match(text, /berth_requests_in_flight\{model="add"\} 0/);
+    assert.match(text, /berth_model_state\{model="add",version="1"\} 2/);
+    assert.match(text, /berth_model_download_bytes_total\{model="add",version="1"\} [1-9]/);
+    assert.match(text, /berth_model_warmup_seconds\{model="add",version="1"\} /);
+  });
+});

@@ -1,13 +1,10 @@
 import type { Command } from 'commander';
 import { loadServerConfig } from '../config/load-server-config.js';
 import { toBerthError } from '../core/errors.js';
-import { onTerminationSignal, shutDown } from '../transports/http/graceful-shutdown.js';
-import { startServer } from '../transports/http/start-server.js';
 import { createLogger } from '../observability/logger.js';
-import { OnnxRuntime } from '../runtime/onnx/onnx-runtime.js';
-import { createModelLocator } from '../repository/model-locator.js';
-import { DEFAULT_RETRY_POLICY } from '../storage/retry-policy.js';
+import { onTerminationSignal, shutDown } from '../server/shutdown.js';
 import { createDefaultStoreRegistry } from '../storage/store-registry.js';
+import { startServer } from '../transports/start-server.js';
 import { BERTH_VERSION } from './version.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -63,19 +60,8 @@ export function registerServeCommand(program: Command, setExit: (code: number) =
       });
       const logger = createLogger({ level: config.log_level });
       const stores = createDefaultStoreRegistry({ env: process.env });
-      const server = await startServer(config, {
-        logger,
-        // --instances overrides every model's berth.yaml; worker crashes are logged with the rest.
-        runtime: new OnnxRuntime({ instances: config.instances, logger }),
-        locate: createModelLocator({
-          stores,
-          cacheDir: config.cache_dir,
-          logger,
-          retry: { policy: { ...DEFAULT_RETRY_POLICY, maxElapsedMs: config.store_retry_max_elapsed_ms } },
-        }),
-        version: BERTH_VERSION,
-      });
-      const parts = { ...server, logger, drainTimeoutMs: config.drain_timeout_ms };
+      const server = await startServer(config, { logger, stores, version: BERTH_VERSION });
+      const parts = server.shutdownParts(config.drain_timeout_ms);
       let exiting = false;
       await new Promise<void>((resolve) => {
         onTerminationSignal(parts, (code) => {
@@ -90,7 +76,7 @@ export function registerServeCommand(program: Command, setExit: (code: number) =
           logger.fatal({ err: typed.stableId }, typed.message);
           // One clear line for humans and for `kubectl logs`, then a non-zero exit; never ready.
           console.error(`berth: start-up failed: ${typed.stableId}: ${typed.message}`);
-          await shutDown({ ...parts, drainTimeoutMs: 1000 });
+          await shutDown(server.shutdownParts(1000));
           setExit(1);
           resolve();
         });

@@ -114,6 +114,11 @@ export const ERROR_KINDS = {
     code: 'UNAVAILABLE',
     summary: '`berth predict` could not reach the server (connection refused, timeout).',
   },
+  MODEL_CONTROL_DISABLED: {
+    code: 'FAILED_PRECONDITION',
+    summary:
+      'Load and unload through the repository API need `--model-control-mode explicit`; the message names the mode in force.',
+  },
   INTERNAL: { code: 'INTERNAL', summary: 'A bug in Berth: please report it with the log line.' },
 } as const satisfies Record<string, ErrorKind>;
 

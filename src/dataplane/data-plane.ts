@@ -4,10 +4,21 @@ import type { InferRequest, InferResponse, ModelMetadata, ServerMetadata } from 
 import type { BerthMetrics } from '../observability/metrics.js';
 import type { ModelRegistry, ServingModel, VersionStatus } from '../registry/model-registry.js';
 import { RequestMetricsCache } from '../observability/request-metrics.js';
+import { Admission } from './admission.js';
 import { validateRequest } from './validate-request.js';
 
 /** Extensions this server implements, as /v2 reports them. */
 export const SERVER_EXTENSIONS = ['binary_tensor_data', 'model_repository_status', 'tfserving_rest'] as const;
+
+/** One row of the repository index, as REST and gRPC both report it. */
+export interface RepositoryIndexEntry {
+  readonly name: string;
+  /** '' while the version is still being resolved. */
+  readonly version: string;
+  readonly state: string;
+  /** Why a version FAILED; '' otherwise. */
+  readonly reason: string;
+}
 
 /** Which frontend a request came through, for metrics only. */
 export type Protocol = 'v2' | 'tfserving' | 'grpc';
@@ -17,8 +28,9 @@ export type Protocol = 'v2' | 'tfserving' | 'grpc';
  * metadata and inference in core types. No HTTP here; transports only translate.
  */
 export class DataPlane {
-  #draining = false;
   readonly #bound: RequestMetricsCache;
+  /** Shared by every transport: draining, in-flight count, the quiet moment shutdown waits for. */
+  readonly admission: Admission;
 
   constructor(
     private readonly registry: ModelRegistry,
@@ -27,6 +39,7 @@ export class DataPlane {
     private readonly server: ServerMetadata,
   ) {
     this.#bound = new RequestMetricsCache(metrics);
+    this.admission = new Admission(() => clock.now());
   }
 
   live(): boolean {
@@ -35,22 +48,22 @@ export class DataPlane {
 
   /** False while any model is not READY, and from the moment draining starts. */
   ready(): boolean {
-    return !this.#draining && this.registry.ready();
+    return !this.admission.draining && this.registry.ready();
   }
 
   /** Readiness turns false at once when shutdown begins; the transports reject new work. */
   startDraining(): void {
-    this.#draining = true;
+    this.admission.startDraining();
   }
 
   get draining(): boolean {
-    return this.#draining;
+    return this.admission.draining;
   }
 
   modelReady(name: string, version?: string): boolean {
     try {
       this.registry.resolve(name, version);
-      return !this.#draining;
+      return !this.admission.draining;
     } catch (error) {
       if (toBerthError(error).id === 'MODEL_NOT_READY') return false;
       throw error;
@@ -61,6 +74,32 @@ export class DataPlane {
   modelStatus(name?: string): VersionStatus[] {
     if (name !== undefined && !this.registry.modelNames().includes(name)) this.registry.resolve(name);
     return this.registry.status(name);
+  }
+
+  /**
+   * The repository index (Triton/KServe repository extension): every model version this server
+   * knows, with its state and the reason of a failure; `ready` keeps only READY (true) or the rest.
+   */
+  repositoryIndex(filter: { readonly ready?: boolean } = {}): RepositoryIndexEntry[] {
+    return this.registry
+      .status()
+      .map((status) => ({
+        name: status.name,
+        version: status.version ?? '',
+        state: status.state,
+        reason: status.error ?? '',
+      }))
+      .filter((entry) => filter.ready === undefined || (entry.state === 'READY') === filter.ready);
+  }
+
+  /** Loads (or reloads) a model by name; only in explicit model-control mode. */
+  async loadModel(name: string): Promise<void> {
+    await this.registry.loadByName(name);
+  }
+
+  /** Unloads every version of a model after its accepted requests finish; explicit mode only. */
+  async unloadModel(name: string): Promise<void> {
+    await this.registry.unloadByName(name);
   }
 
   serverMetadata(): ServerMetadata {

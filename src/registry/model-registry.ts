@@ -138,6 +138,22 @@ export class ModelRegistry {
     }
   }
 
+  /** Loads a model of the store by name (explicit model-control mode); see model-control.ts. */
+  async loadByName(name: string): Promise<void> {
+    throw new BerthError(
+      'MODEL_CONTROL_DISABLED',
+      `cannot load model "${name}": model control mode is "none"; start with --model-control-mode explicit`,
+    );
+  }
+
+  /** Unloads every version of a model (explicit model-control mode). */
+  async unloadByName(name: string): Promise<void> {
+    throw new BerthError(
+      'MODEL_CONTROL_DISABLED',
+      `cannot unload model "${name}": model control mode is "none"; start with --model-control-mode explicit`,
+    );
+  }
+
   /** The READY version of a model (the highest, or the one asked for); throws a typed error. */
   resolve(name: string, version?: string): ServingModel {
     const entries = this.#entries.get(name);

@@ -1,13 +1,11 @@
 /** Starts the real server in-process on a free loopback port, with real stores and ONNX Runtime. */
 import { Writable } from 'node:stream';
 import { loadServerConfig } from '../../src/config/load-server-config.js';
-import { startServer, type RunningServer } from '../../src/transports/http/start-server.js';
+import { startServer, type RunningServer } from '../../src/transports/start-server.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { ModelLocator } from '../../src/registry/model-registry.js';
 import { OnnxRuntime } from '../../src/runtime/onnx/onnx-runtime.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
-import { createModelLocator } from '../../src/repository/model-locator.js';
-import { createDefaultStoreRegistry } from '../../src/storage/store-registry.js';
 
 export interface TestServer extends RunningServer {
   /** Every log line written so far, parsed. */
@@ -47,15 +45,10 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
       ...(options.bodyLimit ? { body_limit: options.bodyLimit } : {}),
     },
   });
-  const locate = createModelLocator({
-    stores: createDefaultStoreRegistry({}),
-    cacheDir: config.cache_dir,
-    logger,
-  });
   const server = await startServer(config, {
     logger,
     runtime: options.runtime ?? new OnnxRuntime(),
-    locate: options.wrapLocator ? options.wrapLocator(locate) : locate,
+    ...(options.wrapLocator ? { wrapLocator: options.wrapLocator } : {}),
     version: '0.0.0-test',
   });
   return {

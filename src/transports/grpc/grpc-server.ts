@@ -5,7 +5,7 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { DataPlane } from '../../dataplane/data-plane.js';
 import type { Logger } from '../../observability/logger.js';
-import { createInferenceHandlers, type CallTracker } from './handlers.js';
+import { createInferenceHandlers } from './handlers.js';
 import { inferenceServiceDefinition } from './proto.js';
 
 export interface GrpcServerOptions {
@@ -16,7 +16,6 @@ export interface GrpcServerOptions {
   readonly port: number;
   /** Largest request message accepted, bytes (the same limit as the HTTP body). */
   readonly maxMessageBytes: number;
-  readonly tracker?: CallTracker;
 }
 
 /** A listening gRPC server. */

@@ -10,7 +10,7 @@ import type {
   sendUnaryData,
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { BerthError, toBerthError } from '../../core/errors.js';
+import { toBerthError } from '../../core/errors.js';
 import type { DataPlane } from '../../dataplane/data-plane.js';
 import type { Logger } from '../../observability/logger.js';
 import { decodeModelInferRequest, encodeModelInferResponse } from '../../protocol/grpc/infer-codec.js';
@@ -22,16 +22,9 @@ import {
 } from '../../protocol/grpc/metadata-codec.js';
 import { grpcStatusOf, isServerFault, toServiceError } from './status.js';
 
-/** Counts calls in flight, so shutdown waits for a quiet moment across transports (RequestTracker). */
-export interface CallTracker {
-  started(): void;
-  finished(): void;
-}
-
 export interface GrpcHandlerDeps {
   readonly dataPlane: DataPlane;
   readonly logger: Logger;
-  readonly tracker?: CallTracker;
 }
 
 type Handler<Request> = (request: Request, call: ServerUnaryCall<Request, unknown>) => unknown;
@@ -89,16 +82,15 @@ function wrapUnary<Request>(
     return toServiceError(typed);
   };
   return (call, callback) => {
-    deps.tracker?.started();
+    // Counted across transports, so shutdown waits for a quiet moment on both (Admission).
+    const release = deps.dataPlane.admission.track();
     const reply = (error: ServerErrorResponse | null, value?: unknown): void => {
-      deps.tracker?.finished();
+      release();
       callback(error, value);
     };
     let result: unknown;
     try {
-      if (!health && deps.dataPlane.draining) {
-        throw new BerthError('SHUTTING_DOWN', 'the server is shutting down and takes no new requests');
-      }
+      if (!health) deps.dataPlane.admission.assertAccepting();
       result = handler(call.request, call);
     } catch (error) {
       return reply(failure(error));

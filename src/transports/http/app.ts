@@ -17,7 +17,6 @@ import type { Logger } from '../../observability/logger.js';
 import { INFERENCE_HEADER } from '../../protocol/v2/binary-message.js';
 import { readBinaryBody } from './binary-body.js';
 import { fromFrameworkError, httpStatusOf } from './error-status.js';
-import { RequestTracker } from './request-tracker.js';
 import { registerOpsRoutes } from './routes-ops.js';
 import { registerTfServingRoutes } from './routes-tfserving.js';
 import { registerV2Routes } from './routes-v2.js';
@@ -28,8 +27,6 @@ export interface HttpAppOptions {
   readonly logger: Logger;
   /** Largest request body accepted, bytes. */
   readonly bodyLimit: number;
-  /** Counts requests for graceful shutdown; one is made when not given. */
-  readonly tracker?: RequestTracker;
 }
 
 export function createHttpApp(options: HttpAppOptions): FastifyInstance {
@@ -65,19 +62,16 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     },
   );
 
-  const tracker = options.tracker ?? new RequestTracker();
+  const { admission } = dataPlane;
   app.addHook('onRequest', async (request, reply) => {
-    tracker.started();
     // 'close' comes once per response, also when the client left before it was sent; onResponse does
     // not run then, and the count would never reach zero for shutdown to go on.
-    reply.raw.once('close', () => tracker.finished());
+    reply.raw.once('close', admission.track());
     reply.header('x-request-id', request.id);
     // The header marks a binary body whatever its content type (`curl --data-binary` says form data).
     if (request.headers[INFERENCE_HEADER] !== undefined)
       request.headers['content-type'] = 'application/octet-stream';
-    if (dataPlane.draining && !request.url.startsWith('/v2/health') && request.url !== '/metrics') {
-      throw new BerthError('SHUTTING_DOWN', 'the server is shutting down and takes no new requests');
-    }
+    if (!request.url.startsWith('/v2/health') && request.url !== '/metrics') admission.assertAccepting();
   });
 
   app.setErrorHandler((error, request, reply) => {

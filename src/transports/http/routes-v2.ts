@@ -62,12 +62,5 @@ export function registerV2Routes(app: FastifyInstance, dataPlane: DataPlane): vo
   }
 
   // Model repository extension: what is configured here and in which state.
-  app.post('/v2/repository/index', async () =>
-    dataPlane.modelStatus().map((status) => ({
-      name: status.name,
-      version: status.version ?? '',
-      state: status.state,
-      reason: status.error ?? '',
-    })),
-  );
+  app.post('/v2/repository/index', async () => dataPlane.repositoryIndex());
 }

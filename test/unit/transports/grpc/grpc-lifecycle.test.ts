@@ -4,12 +4,10 @@ import { after, before, describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { loadServerConfig } from '../../../../src/config/load-server-config.js';
 import { ERROR_ID_METADATA } from '../../../../src/transports/grpc/status.js';
-import { shutDown } from '../../../../src/transports/http/graceful-shutdown.js';
-import { startServer, type RunningServer } from '../../../../src/transports/http/start-server.js';
+import { shutDown } from '../../../../src/server/shutdown.js';
+import { startServer, type RunningServer } from '../../../../src/transports/start-server.js';
 import { createLogger } from '../../../../src/observability/logger.js';
 import { OnnxRuntime } from '../../../../src/runtime/onnx/onnx-runtime.js';
-import { createModelLocator } from '../../../../src/repository/model-locator.js';
-import { createDefaultStoreRegistry } from '../../../../src/storage/store-registry.js';
 import { addModel } from '../../../fixtures/onnx/models.js';
 import { createStoreFixture, type StoreFixture } from '../../../support/model-store-fixture.js';
 import { createInferenceClient, grpcError, type InferenceClient } from './grpc-client.js';
@@ -44,16 +42,7 @@ describe('gRPC server lifecycle', () => {
         cache_dir: fixture.cacheDir,
       },
     });
-    server = await startServer(config, {
-      logger,
-      runtime: new OnnxRuntime(),
-      locate: createModelLocator({
-        stores: createDefaultStoreRegistry({}),
-        cacheDir: config.cache_dir,
-        logger,
-      }),
-      version: '0.0.0-test',
-    });
+    server = await startServer(config, { logger, runtime: new OnnxRuntime(), version: '0.0.0-test' });
     await server.loaded;
     assert.ok(server.grpc, 'startServer starts gRPC when grpc_port is set');
     assert.ok(server.grpc.port > 0, 'the bound port is reported');
@@ -80,7 +69,7 @@ describe('gRPC server lifecycle', () => {
     assert.deepEqual(await client.call('ServerReady', {}), { ready: false });
     assert.deepEqual(await client.call('ModelReady', { name: 'add' }), { ready: false });
 
-    const finished = await shutDown({ ...server, logger, drainTimeoutMs: 5000 });
+    const finished = await shutDown(server.shutdownParts(5000));
     assert.equal(finished, true);
     const closed = await grpcError(client.call('ServerLive', {}, 2000));
     assert.equal(closed.code, status.UNAVAILABLE, 'the gRPC port is closed after shutdown');

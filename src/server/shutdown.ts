@@ -1,31 +1,35 @@
 /**
  * SIGTERM handling (Kubernetes sends it before killing a pod): readiness turns false at once, new
- * requests get 503, requests already accepted finish, the models are released, then exit 0.
- * If draining takes longer than the timeout the process exits 1 rather than hang.
+ * requests get 503 / UNAVAILABLE on every transport, requests already accepted finish, the listeners
+ * close, the models are released, then exit 0. If draining takes longer than the timeout the process
+ * exits 1 rather than hang.
  */
-import type { FastifyInstance } from 'fastify';
-import type { DataPlane } from '../../dataplane/data-plane.js';
-import type { Logger } from '../../observability/logger.js';
-import type { ModelRegistry } from '../../registry/model-registry.js';
-import type { RequestTracker } from './request-tracker.js';
+import type { DataPlane } from '../dataplane/data-plane.js';
+import type { Logger } from '../observability/logger.js';
+import type { ModelRegistry } from '../registry/model-registry.js';
+
+/** Something that listens (HTTP, gRPC) and can stop listening once the last answer is sent. */
+export interface Listener {
+  close(): Promise<void>;
+}
 
 export interface ShutdownParts {
-  readonly app: FastifyInstance;
   readonly dataPlane: DataPlane;
   readonly registry: ModelRegistry;
   readonly logger: Logger;
   readonly drainTimeoutMs: number;
-  readonly tracker: RequestTracker;
-  /** Closed with the HTTP listener when present. */
-  readonly grpc?: { close(): Promise<void> };
+  /** Closed once accepted work has finished and no new request arrived for a moment. */
+  readonly listeners: readonly Listener[];
+  /** Stopped first, so no version starts loading while the server drains (the repository poller). */
+  readonly stop?: () => Promise<void> | void;
 }
 
-/** How long no new request must arrive before the listener closes. */
+/** How long no new request must arrive before the listeners close. */
 const QUIET_MS = 100;
 
 /** Drains and closes everything; resolves true when it finished within the timeout. */
 export async function shutDown(parts: ShutdownParts): Promise<boolean> {
-  const { app, dataPlane, registry, logger } = parts;
+  const { dataPlane, registry, logger } = parts;
   dataPlane.startDraining();
   logger.info({ drainTimeoutMs: parts.drainTimeoutMs }, 'draining: not ready, finishing accepted requests');
   let timer: NodeJS.Timeout | undefined;
@@ -33,11 +37,12 @@ export async function shutDown(parts: ShutdownParts): Promise<boolean> {
     timer = setTimeout(() => resolve(false), parts.drainTimeoutMs);
   });
   const drained = (async () => {
+    await parts.stop?.();
     // Keep listening while accepted work finishes, so probes and late clients get a clear 503
     // instead of a refused connection; then stop listening and wait for the last responses.
     await registry.drain();
-    await parts.tracker.quiet(QUIET_MS);
-    await Promise.all([app.close(), parts.grpc?.close()]);
+    await dataPlane.admission.quiet(QUIET_MS);
+    await Promise.all(parts.listeners.map((listener) => listener.close()));
     await registry.unloadAll();
     return true as const;
   })();

@@ -1,0 +1,102 @@
+/**
+ * The serving core, with no transport: config → stores → repository → registry → schedulers → data
+ * plane → metrics → shutdown, built in one place. `berth serve` puts HTTP and gRPC on top of it
+ * (transports/start-server.ts); batch jobs use it directly to get warmed models without any listener.
+ */
+import { systemClock, type Clock } from '../core/clock.js';
+import { parseModelRef, type ModelSource } from '../core/model-ref.js';
+import { readModelConfig } from '../config/model-config-file.js';
+import type { ServerConfig } from '../config/server-config.js';
+import { DataPlane, SERVER_EXTENSIONS } from '../dataplane/data-plane.js';
+import type { Logger } from '../observability/logger.js';
+import { createMetrics, type BerthMetrics } from '../observability/metrics.js';
+import { decodeInferRequest } from '../protocol/v2/json-codec.js';
+import { ModelRegistry, type ModelLocator } from '../registry/model-registry.js';
+import { OnnxRuntime } from '../runtime/onnx/onnx-runtime.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { withServerOverrides } from '../scheduling/batching-settings.js';
+import { createModelLocator } from '../repository/model-locator.js';
+import { DEFAULT_RETRY_POLICY } from '../storage/retry-policy.js';
+import { createDefaultStoreRegistry, type StoreRegistry } from '../storage/store-registry.js';
+import { createSchedulerFactory } from './scheduler-factory.js';
+
+export interface ServingCoreDeps {
+  readonly logger: Logger;
+  /** Reported by server metadata. */
+  readonly version: string;
+  readonly clock?: Clock;
+  /** ONNX Runtime with the configured `instances` when absent. */
+  readonly runtime?: Runtime;
+  /** The built-in backends when absent. */
+  readonly stores?: StoreRegistry;
+  /** Wraps the real locator (tests hold a load back, count pulls, inject faults between real parts). */
+  readonly wrapLocator?: (locate: ModelLocator) => ModelLocator;
+}
+
+/** Every part of a running core; transports reach models only through `dataPlane`. */
+export interface ServingCore {
+  readonly config: ServerConfig;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly metrics: BerthMetrics;
+  readonly registry: ModelRegistry;
+  readonly dataPlane: DataPlane;
+  /** The models named at start-up. */
+  readonly sources: readonly ModelSource[];
+  /** Resolves when every start-up model is READY; rejects with the first start-up failure. */
+  readonly loaded: Promise<void>;
+  /** Stops background work (the repository poller) before the registry drains. */
+  stop(): Promise<void>;
+}
+
+/** Builds the core and starts pulling the start-up models; nothing listens yet. */
+export function createServingCore(config: ServerConfig, deps: ServingCoreDeps): ServingCore {
+  const clock = deps.clock ?? systemClock;
+  const { logger } = deps;
+  const sources = config.models.map((ref) => parseModelRef(ref, config.store));
+  const metrics = createMetrics();
+  const stores = deps.stores ?? createDefaultStoreRegistry({});
+  const locator = createModelLocator({
+    stores,
+    cacheDir: config.cache_dir,
+    logger,
+    retry: { policy: { ...DEFAULT_RETRY_POLICY, maxElapsedMs: config.store_retry_max_elapsed_ms } },
+  });
+  const registry = new ModelRegistry({
+    locate: deps.wrapLocator ? deps.wrapLocator(locator) : locator,
+    // --instances overrides every model's berth.yaml; worker crashes are logged with the rest.
+    runtime: deps.runtime ?? new OnnxRuntime({ instances: config.instances, logger }),
+    // Server-wide batching settings override berth.yaml here, so warm-up and the batcher agree.
+    readConfig: async (dir, where) => withServerOverrides(await readModelConfig(dir, where), config),
+    decodeWarmupRequest: (bytes, where) => {
+      try {
+        return decodeInferRequest(JSON.parse(Buffer.from(bytes).toString('utf8')));
+      } catch (error) {
+        throw new Error(`${where}: ${(error as Error).message}`, { cause: error });
+      }
+    },
+    schedulerFor: createSchedulerFactory({ logger, clock, metrics }),
+    metrics,
+    logger,
+    clock,
+  });
+  const dataPlane = new DataPlane(registry, metrics, clock, {
+    name: 'berth',
+    version: deps.version,
+    extensions: SERVER_EXTENSIONS,
+  });
+  const loaded = Promise.all(sources.map((source) => registry.load(source))).then(() => undefined);
+  // The caller decides what a failure means; keep an unobserved rejection from crashing first.
+  loaded.catch(() => undefined);
+  return {
+    config,
+    logger,
+    clock,
+    metrics,
+    registry,
+    dataPlane,
+    sources,
+    loaded,
+    stop: async () => undefined,
+  };
+}

@@ -83,6 +83,23 @@ export const serverConfigSchema = z
       .min(0)
       .default(30_000)
       .describe('After SIGTERM, how long in-flight requests may take before the process exits anyway.'),
+    model_control_mode: z
+      .enum(['none', 'poll', 'explicit'])
+      .default('none')
+      .describe(
+        "How the set of served models changes after start-up (Triton's names): none = the --model list at start-up only; poll = every --repository-poll-secs the store is checked and new versions are loaded, warmed and switched to with no failed request; explicit = models are loaded and unloaded through the repository API (POST /v2/repository/models/{name}/load|unload).",
+      ),
+    repository_poll_secs: z
+      .number()
+      .positive()
+      .default(15)
+      .describe('How often poll mode checks the store for new or removed versions.'),
+    version_policy: z
+      .string()
+      .default('latest')
+      .describe(
+        "Which published versions of each model to serve (TF Serving's version policy): latest, latest:N, all, or specific:V[,V...]. A reference with @N or @policy overrides it for that model.",
+      ),
     log_level: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info')
@@ -128,4 +145,7 @@ export const SERVER_ENV: Readonly<
   BERTH_INSTANCES: { key: 'instances', parse: Number },
   BERTH_DRAIN_TIMEOUT_MS: { key: 'drain_timeout_ms', parse: Number },
   BERTH_LOG_LEVEL: { key: 'log_level', parse: (raw) => raw },
+  BERTH_MODEL_CONTROL_MODE: { key: 'model_control_mode', parse: (raw) => raw },
+  BERTH_REPOSITORY_POLL_SECS: { key: 'repository_poll_secs', parse: Number },
+  BERTH_VERSION_POLICY: { key: 'version_policy', parse: (raw) => raw },
 };

@@ -1,11 +1,16 @@
 import { BerthError } from './errors.js';
+import { parseVersionPolicy, type VersionPolicy } from './version-policy.js';
 
-/** Which model to serve and from where; `version` pins one, else the latest published. */
+/**
+ * Which model to serve and from where; `version` pins one, `policy` picks several
+ * (`name@latest:2`), else the server's version policy applies (the latest published by default).
+ */
 export interface ModelSource {
   readonly name: string;
   /** Store root URI holding `<name>/<version>/`. */
   readonly storeUri: string;
   readonly version?: number;
+  readonly policy?: VersionPolicy;
 }
 
 /**
@@ -17,22 +22,29 @@ export function parseModelRef(ref: string, defaultStore: string | undefined): Mo
   const hasVersion = at > ref.lastIndexOf('/') && at > 0;
   const base = hasVersion ? ref.slice(0, at) : ref;
   let version: number | undefined;
+  let policy: VersionPolicy | undefined;
   if (hasVersion) {
-    version = Number(ref.slice(at + 1));
-    if (!Number.isSafeInteger(version) || version < 1) {
-      throw new BerthError(
-        'BAD_SERVER_CONFIG',
-        `--model ${ref}: version must be a positive integer after "@"`,
-      );
+    const after = ref.slice(at + 1);
+    if (/^(latest|all|latest:|specific:)/.test(after)) {
+      policy = parseVersionPolicy(after, `--model ${ref}`);
+    } else {
+      version = Number(after);
+      if (!Number.isSafeInteger(version) || version < 1) {
+        throw new BerthError(
+          'BAD_SERVER_CONFIG',
+          `--model ${ref}: after "@" give a positive version number or a version policy (latest, latest:N, all, specific:V,...)`,
+        );
+      }
     }
   }
+  const pinned = { ...(version ? { version } : {}), ...(policy ? { policy } : {}) };
   const slash = base.replace(/\/+$/, '').lastIndexOf('/');
   if (slash >= 0) {
     const trimmed = base.replace(/\/+$/, '');
     return {
       name: trimmed.slice(slash + 1),
       storeUri: trimmed.slice(0, slash),
-      ...(version ? { version } : {}),
+      ...pinned,
     };
   }
   if (!defaultStore) {
@@ -47,5 +59,5 @@ export function parseModelRef(ref: string, defaultStore: string | undefined): Mo
       `--model ${ref}: a model name may hold letters, digits, ".", "_" and "-"`,
     );
   }
-  return { name: base, storeUri: defaultStore, ...(version ? { version } : {}) };
+  return { name: base, storeUri: defaultStore, ...pinned };
 }

@@ -21,6 +21,8 @@ export interface LoadedModel {
     outputNames: readonly string[],
     signal?: AbortSignal,
   ): Promise<Map<string, Tensor>>;
+  /** False once no instance can run any more (every worker crashed past restarts); absent means healthy. */
+  healthy?(): boolean;
   dispose(): Promise<void>;
 }
 

@@ -5,6 +5,7 @@
  */
 import { systemClock, type Clock } from '../core/clock.js';
 import { parseModelRef, type ModelSource } from '../core/model-ref.js';
+import { parseVersionPolicy } from '../core/version-policy.js';
 import { readModelConfig } from '../config/model-config-file.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { DataPlane, SERVER_EXTENSIONS } from '../dataplane/data-plane.js';
@@ -12,12 +13,14 @@ import type { Logger } from '../observability/logger.js';
 import { createMetrics, type BerthMetrics } from '../observability/metrics.js';
 import { decodeInferRequest } from '../protocol/v2/json-codec.js';
 import { ModelRegistry, type ModelLocator } from '../registry/model-registry.js';
+import { RepositoryPoller } from '../registry/repository-poller.js';
 import { OnnxRuntime } from '../runtime/onnx/onnx-runtime.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { withServerOverrides } from '../scheduling/batching-settings.js';
-import { createModelLocator } from '../repository/model-locator.js';
+import { createModelRepository } from '../repository/model-repository.js';
 import { DEFAULT_RETRY_POLICY } from '../storage/retry-policy.js';
 import { createDefaultStoreRegistry, type StoreRegistry } from '../storage/store-registry.js';
+import { lifecycleLog, lifecycleMetrics } from './lifecycle-observers.js';
 import { createSchedulerFactory } from './scheduler-factory.js';
 
 export interface ServingCoreDeps {
@@ -45,6 +48,8 @@ export interface ServingCore {
   readonly sources: readonly ModelSource[];
   /** Resolves when every start-up model is READY; rejects with the first start-up failure. */
   readonly loaded: Promise<void>;
+  /** Present in poll mode. */
+  readonly poller?: RepositoryPoller;
   /** Stops background work (the repository poller) before the registry drains. */
   stop(): Promise<void>;
 }
@@ -56,14 +61,19 @@ export function createServingCore(config: ServerConfig, deps: ServingCoreDeps): 
   const sources = config.models.map((ref) => parseModelRef(ref, config.store));
   const metrics = createMetrics();
   const stores = deps.stores ?? createDefaultStoreRegistry({});
-  const locator = createModelLocator({
+  const repository = createModelRepository({
     stores,
     cacheDir: config.cache_dir,
     logger,
     retry: { policy: { ...DEFAULT_RETRY_POLICY, maxElapsedMs: config.store_retry_max_elapsed_ms } },
   });
+  const controlMode = config.model_control_mode;
   const registry = new ModelRegistry({
-    locate: deps.wrapLocator ? deps.wrapLocator(locator) : locator,
+    repository,
+    locate: deps.wrapLocator ? deps.wrapLocator(repository.localize) : repository.localize,
+    controlMode,
+    defaultPolicy: parseVersionPolicy(config.version_policy, 'version_policy'),
+    ...(config.store !== undefined ? { defaultStore: config.store } : {}),
     // --instances overrides every model's berth.yaml; worker crashes are logged with the rest.
     runtime: deps.runtime ?? new OnnxRuntime({ instances: config.instances, logger }),
     // Server-wide batching settings override berth.yaml here, so warm-up and the batcher agree.
@@ -76,16 +86,24 @@ export function createServingCore(config: ServerConfig, deps: ServingCoreDeps): 
       }
     },
     schedulerFor: createSchedulerFactory({ logger, clock, metrics }),
-    metrics,
     logger,
     clock,
   });
+  registry.subscribe(lifecycleMetrics(metrics));
+  registry.subscribe(lifecycleLog(logger));
   const dataPlane = new DataPlane(registry, metrics, clock, {
     name: 'berth',
     version: deps.version,
     extensions: SERVER_EXTENSIONS,
   });
-  const loaded = Promise.all(sources.map((source) => registry.load(source))).then(() => undefined);
+  const poller =
+    controlMode === 'poll'
+      ? new RepositoryPoller(registry, clock, config.repository_poll_secs * 1000)
+      : undefined;
+  const loaded = Promise.all(sources.map((source) => registry.load(source))).then(() => {
+    // Polling starts once the start-up models serve: a start-up failure still fails start-up.
+    poller?.start();
+  });
   // The caller decides what a failure means; keep an unobserved rejection from crashing first.
   loaded.catch(() => undefined);
   return {
@@ -97,6 +115,7 @@ export function createServingCore(config: ServerConfig, deps: ServingCoreDeps): 
     dataPlane,
     sources,
     loaded,
-    stop: async () => undefined,
+    ...(poller ? { poller } : {}),
+    stop: async () => poller?.stop(),
   };
 }

@@ -52,10 +52,10 @@ describe('the demo store served by the berth binary (what `npm start` runs)', ()
   });
 
   it('logged download, warm-up and readiness in JSON', () => {
-    const localized = server.logs.find((line) => line.msg === 'model localized');
-    assert.equal(localized?.version, '1');
-    const warmed = server.logs.find((line) => line.msg === 'model warmed up');
-    assert.equal(warmed?.runs, 4, 'three generated batch sizes and one request file');
-    assert.equal(typeof warmed?.ms, 'number');
+    const ready = server.logs.find((line) => line.msg === 'model ready');
+    assert.equal(ready?.version, '1');
+    assert.equal(ready?.warmupRuns, 4, 'three generated batch sizes and one request file');
+    assert.equal(typeof ready?.warmupMs, 'number');
+    assert.equal(typeof ready?.downloadMs, 'number');
   });
 });

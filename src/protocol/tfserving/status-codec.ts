@@ -4,7 +4,7 @@ import type { DataType, TensorSpec } from '../../core/tensor.js';
 
 export interface VersionStateView {
   readonly version: string | undefined;
-  readonly state: 'LOADING' | 'WARMING' | 'READY' | 'UNLOADING' | 'FAILED';
+  readonly state: 'LOADING' | 'WARMING' | 'READY' | 'UNLOADING' | 'FAILED' | 'UNAVAILABLE';
   readonly error?: string;
 }
 
@@ -15,6 +15,7 @@ const TF_STATE = {
   READY: 'AVAILABLE',
   UNLOADING: 'UNLOADING',
   FAILED: 'END',
+  UNAVAILABLE: 'END',
 } as const;
 
 export function encodeModelStatus(versions: readonly VersionStateView[]): object {

@@ -38,6 +38,11 @@ export class InlinePool implements InstancePool {
     return this.sessions.length;
   }
 
+  /** Sessions on the event loop cannot crash apart from the process. */
+  get usable(): boolean {
+    return !this.closed;
+  }
+
   /** The first session's signature stands for all of them (same file, same options). */
   get signature(): SessionSignature {
     const first = this.sessions[0];

@@ -41,6 +41,8 @@ export interface InstancePool {
   /** Runs that can execute at the same time. */
   readonly concurrency: number;
   readonly signature: SessionSignature;
+  /** False once no instance can run again; the model must be loaded afresh. */
+  readonly usable: boolean;
   run(inputs: readonly PreparedInput[], fetches: readonly string[], signal?: AbortSignal): Promise<Tensor[]>;
   close(): Promise<void>;
 }

@@ -206,6 +206,10 @@ export class OnnxLoadedModel implements LoadedModel {
     return new Map(outputs.map((output) => [output.name, output]));
   }
 
+  healthy(): boolean {
+    return !this.disposed && this.pool.usable;
+  }
+
   async dispose(): Promise<void> {
     this.disposed = true;
     await this.pool.close();

@@ -290,6 +290,10 @@ export class WorkerPool implements InstancePool {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
+  get usable(): boolean {
+    return !this.#unusable();
+  }
+
   #unusable(): boolean {
     return this.#slots.every((slot) => slot.state === 'dead');
   }

@@ -24,7 +24,7 @@ describe('model references', () => {
   });
 
   it('rejects a bad version and a name without a store', () => {
-    assert.throws(() => parseModelRef('m@zero', 'file:///m'), /version must be a positive integer/);
+    assert.throws(() => parseModelRef('m@zero', 'file:///m'), /give a positive version number/);
     assert.throws(() => parseModelRef('m', undefined), /no --store given/);
   });
 });

@@ -1,14 +1,21 @@
 import type { Command } from 'commander';
-import { listModels, pullModel, pushModel, removeModelVersion } from '../repository/model-commands.js';
+import {
+  gcStore,
+  listModels,
+  pullModel,
+  pushModel,
+  removeModelVersion,
+} from '../repository/model-commands.js';
 import type { StoreCommandOptions } from '../repository/model-commands.js';
 import type { RetryLogger } from '../storage/retrying-store.js';
+import { parseDuration } from './duration.js';
 import { createProgressReporter } from './progress-reporter.js';
 import type { ProgressReporter } from './progress-reporter.js';
 
 export function registerModelsCommands(program: Command, _setExit: (code: number) => void): void {
   const models = program
     .command('models')
-    .description('List, push, pull and remove model versions in a store.');
+    .description('List, push, pull and remove model versions in a store; clear crash debris.');
 
   models
     .command('push')
@@ -51,6 +58,26 @@ export function registerModelsCommands(program: Command, _setExit: (code: number
     .action(async (target: string) => {
       const removed = await removeModelVersion(target, undefined, { retry: { logger: stderrRetries() } });
       console.log(`removed ${removed}`);
+    });
+
+  models
+    .command('gc')
+    .description(
+      'Remove what unfinished publishes left (staging folders, temp files, version folders without ' +
+        'MANIFEST.json) under every model of a store. Published versions are never touched.',
+    )
+    .argument('<store>', 'store URI (a store root, or one model folder)')
+    .option('--min-age <duration>', 'only debris untouched for this long (30s, 15m, 1h, 2d; 0 for all)', '1h')
+    .option('--dry-run', 'list what would be removed, remove nothing', false)
+    .action(async (target: string, options: { minAge: string; dryRun: boolean }) => {
+      const minAgeMs = parseDuration(options.minAge, '--min-age');
+      const result = await gcStore(
+        target,
+        { minAgeMs, dryRun: options.dryRun, onLine: (line) => console.log(line) },
+        undefined,
+        { retry: { logger: stderrRetries() } },
+      );
+      console.log(result.summary);
     });
 }
 

@@ -23,6 +23,12 @@ import { checkModelName, storeUriOf } from '../storage/store-path.js';
 import { streamDownload } from './download/stream-download.js';
 import { readManifestBytes } from './versions.js';
 
+/**
+ * Downloads fill a folder of this prefix and a random name, renamed onto its key when verified;
+ * one still there belongs to a download in progress, or to one whose process died (cache-sweep.ts).
+ */
+export const PARTIAL_PREFIX = '.partial-';
+
 /** Where to cache, how to cancel, and who hears about progress. */
 export interface LocalizeOptions {
   /** Local folder holding one sub-folder per cached version; created when absent. */
@@ -101,7 +107,7 @@ export async function localize(
   if (await isFolder(dir)) return done(true, 0);
 
   // A hidden name no key can take: a partial folder is never mistaken for a cached version.
-  const partial = join(cacheDir, `.partial-${randomUUID()}`);
+  const partial = join(cacheDir, `${PARTIAL_PREFIX}${randomUUID()}`);
   try {
     await mkdir(cacheDir, { recursive: true });
     const bytes = await downloadAll(store, folder, manifest, partial, { ...options, ranges });

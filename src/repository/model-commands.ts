@@ -1,5 +1,5 @@
 /**
- * What `berth models push | ls | pull | rm` do, as functions over the store registry, so the CLI
+ * What `berth models push | ls | pull | rm | gc` do, as functions over the store registry, so the CLI
  * only parses arguments. Targets are store URIs ending in a model name (`file:///models/recommender`),
  * with `@version` where one version is meant.
  */
@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BerthError } from '../core/errors.js';
 import { parseModelRef } from '../core/model-ref.js';
+import { formatAge } from './debris-age.js';
 import { localize } from './local-cache.js';
 import type { ModelStore } from '../storage/model-store.js';
 import type { TransferProgress } from './download/progress.js';
@@ -15,6 +16,8 @@ import { publishVersion } from './publish.js';
 import { withRetries } from '../storage/retrying-store.js';
 import type { RetryingStoreOptions } from '../storage/retrying-store.js';
 import { storeUriOf } from '../storage/store-path.js';
+import { collectStoreGarbage } from './store-gc.js';
+import type { Debris, DebrisKind } from './store-gc.js';
 import { createDefaultStoreRegistry, type StoreRegistry } from '../storage/store-registry.js';
 import { folderBytes, UploadMeteringStore } from './upload-progress.js';
 import { listPublishedVersions, readManifest, resolveVersion } from './versions.js';
@@ -148,4 +151,57 @@ export async function removeModelVersion(
   await store.delete(`${name}/${version}/MANIFEST.json`);
   await store.delete(`${name}/${version}`);
   return storeUriOf(store.uri, `${name}/${version}`);
+}
+
+/** What `models gc` takes: the minimum age, whether to only report, and where lines go. */
+export interface GcCommandOptions {
+  readonly minAgeMs: number;
+  readonly dryRun: boolean;
+  /** Gets one line per piece of debris as it is handled. */
+  readonly onLine: (line: string) => void;
+  /** Ms since the epoch that modification times are aged by; the wall clock when absent. */
+  readonly clock?: { now(): number };
+}
+
+const KIND_LABELS: Record<DebrisKind, string> = {
+  staging: 'staging folder',
+  unpublished: 'unpublished version folder',
+  temp: 'temp file',
+};
+
+/**
+ * Removes (or with dryRun lists) the debris of unfinished publishes older than minAgeMs under
+ * every model of a store, one line each; returns the summary line.
+ */
+export async function gcStore(
+  target: string,
+  gc: GcCommandOptions,
+  stores: StoreRegistry = createDefaultStoreRegistry({ env: process.env }),
+  options: StoreCommandOptions = {},
+): Promise<{ summary: string; removed: number; kept: number }> {
+  const store = openStore(stores, target, options);
+  if (!store.writable && !gc.dryRun) {
+    throw new BerthError(
+      'STORE_READ_ONLY',
+      `${store.uri}: cannot remove debris from a read-only store (--dry-run only lists it)`,
+    );
+  }
+  const describe = (debris: Debris): string => {
+    const age = debris.ageMs === undefined ? 'age unknown' : `age ${formatAge(debris.ageMs)}`;
+    return `${storeUriOf(store.uri, debris.path)}\t${KIND_LABELS[debris.kind]}\t${age}\t${debris.bytes} bytes`;
+  };
+  const result = await collectStoreGarbage(store, {
+    minAgeMs: gc.minAgeMs,
+    dryRun: gc.dryRun,
+    ...(gc.clock ? { clock: gc.clock } : {}),
+    onRemoved: (debris) => gc.onLine(`${gc.dryRun ? 'would remove' : 'removed'}\t${describe(debris)}`),
+  });
+  const minAge = formatAge(gc.minAgeMs);
+  for (const debris of result.kept) gc.onLine(`kept\t${describe(debris)}\t(younger than ${minAge})`);
+  const bytes = result.removed.reduce((sum, debris) => sum + debris.bytes, 0);
+  const done = gc.dryRun ? 'would remove' : 'removed';
+  const summary =
+    `${store.uri}: ${done} ${result.removed.length} (${bytes} bytes)` +
+    `; kept ${result.kept.length} younger than ${minAge}${gc.dryRun ? ' (dry run: nothing removed)' : ''}`;
+  return { summary, removed: result.removed.length, kept: result.kept.length };
 }

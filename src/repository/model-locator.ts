@@ -1,11 +1,13 @@
 /**
  * The start-up pull, in one function: pick the backend by scheme, wrap it in retries, resolve the
  * version (pinned or latest published), then download and verify it into the local cache. The
- * registry only ever sees the resulting local folder (Triton's LocalizePath).
+ * registry only ever sees the resulting local folder (Triton's LocalizePath). Before its first
+ * pull, a locator clears the cache of partial folders that dead processes left (cache-sweep.ts).
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import type { ModelSource } from '../core/model-ref.js';
+import { sweepPartialFolders } from './cache-sweep.js';
 import { localize } from './local-cache.js';
 import type { RangeDownloadOptions } from './download/parallel-download.js';
 import { ProgressMeter } from './download/progress.js';
@@ -25,6 +27,10 @@ export interface ModelLocatorOptions {
   readonly ranges?: Partial<RangeDownloadOptions>;
   /** Paces the progress lines; the system clock when absent. */
   readonly clock?: Pick<Clock, 'now'>;
+  /** Partial cache folders older than this are removed before the first pull; 1 hour when absent. */
+  readonly partialMinAgeMs?: number;
+  /** Ms since the epoch, which partial folders' mtimes are aged by; wallClock when absent. */
+  readonly wallClock?: Pick<Clock, 'now'>;
 }
 
 export interface LocatedModel {
@@ -41,7 +47,15 @@ const PROGRESS_LOG_INTERVAL_MS = 5_000;
 
 export function createModelLocator(options: ModelLocatorOptions) {
   const retry: RetryingStoreOptions = { logger: options.logger, ...options.retry };
+  let swept: Promise<unknown> | undefined;
   return async (source: ModelSource, signal?: AbortSignal): Promise<LocatedModel> => {
+    // Once, on first use, so creating a locator stays synchronous and touches no disk.
+    swept ??= sweepPartialFolders(options.cacheDir, {
+      logger: options.logger,
+      ...(options.partialMinAgeMs === undefined ? {} : { minAgeMs: options.partialMinAgeMs }),
+      ...(options.wallClock ? { clock: options.wallClock } : {}),
+    });
+    await swept;
     const store = withRetries(options.stores.resolve(source.storeUri), retry);
     const version = await resolveVersion(store, source.name, source.version, signal);
     const uri = storeUriOf(store.uri, `${source.name}/${version}`);

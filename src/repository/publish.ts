@@ -31,6 +31,9 @@ export interface PublishResult {
   readonly manifest: Manifest;
 }
 
+/** Staging folders are named this plus a random UUID: never a version number, hidden by the dot. */
+export const STAGING_PREFIX = '.staging-';
+
 /** Gives up claiming a number after this many collisions: a sign of a broken rename, not a race. */
 const MAX_CLAIMS = 1000;
 
@@ -54,7 +57,7 @@ export async function publishVersion(
     );
   }
   const paths = await listLocalFiles(localDir);
-  const staging = joinStorePath(folder, `.staging-${randomUUID()}`);
+  const staging = joinStorePath(folder, `${STAGING_PREFIX}${randomUUID()}`);
   try {
     const files: ManifestFile[] = [];
     for (const path of paths) {

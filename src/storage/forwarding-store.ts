@@ -25,6 +25,10 @@ export class ForwardingStore implements ModelStore {
     return this.inner.list(path, signal);
   }
 
+  listTemp(path: string, signal?: AbortSignal): Promise<StoreEntry[]> {
+    return this.inner.listTemp(path, signal);
+  }
+
   read(path: string, options?: ReadOptions): Promise<Readable> {
     return this.inner.read(path, options);
   }

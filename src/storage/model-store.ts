@@ -15,8 +15,18 @@ export interface ModelStore {
   /** Size and kind of one path; throws STORE_NOT_FOUND when absent. */
   stat(path: string, signal?: AbortSignal): Promise<StoreEntry>;
 
-  /** The direct children of a folder, sorted by name; throws STORE_NOT_FOUND when absent. */
+  /**
+   * The direct children of a folder, sorted by name; throws STORE_NOT_FOUND when absent. Temp
+   * files of writes (names starting with TEMP_NAME_PREFIX) are never listed: see listTemp.
+   */
   list(path: string, signal?: AbortSignal): Promise<StoreEntry[]>;
+
+  /**
+   * The temp files directly in a folder that list() hides, sorted by name: what a killed writer
+   * left behind (a live write's temp file shows here too, so callers judge by `modifiedMs`).
+   * Each is removed with delete(). [] where the backend has none; STORE_NOT_FOUND when the folder is absent.
+   */
+  listTemp(path: string, signal?: AbortSignal): Promise<StoreEntry[]>;
 
   /** A stream of a file's bytes, or of `length` bytes from `offset` when given. */
   read(path: string, options?: ReadOptions): Promise<Readable>;
@@ -51,6 +61,17 @@ export interface ReadOptions {
   readonly offset?: number;
   readonly length?: number;
   readonly signal?: AbortSignal;
+}
+
+/**
+ * Every backend that writes through a temp name beside the target uses this prefix, so the name
+ * is never a version number, never MANIFEST.json, and is told apart from real entries everywhere.
+ */
+export const TEMP_NAME_PREFIX = '.berth-tmp-';
+
+/** True for the base name of a write's temp file. */
+export function isTempName(name: string): boolean {
+  return name.startsWith(TEMP_NAME_PREFIX);
 }
 
 /** Opens a store for a URI of one scheme; registered in the StoreRegistry by scheme. */

@@ -64,6 +64,10 @@ export class RetryingStore extends ForwardingStore {
     return this.#attempt(this.#budget(), path, signal, () => this.inner.list(path, signal));
   }
 
+  override listTemp(path: string, signal?: AbortSignal): Promise<StoreEntry[]> {
+    return this.#attempt(this.#budget(), path, signal, () => this.inner.listTemp(path, signal));
+  }
+
   override async read(path: string, options: ReadOptions = {}): Promise<Readable> {
     const { offset = 0, length } = options;
     const budget = this.#budget();

@@ -105,6 +105,51 @@ export function modelStoreContract(
       test('a missing folder throws STORE_NOT_FOUND', async ({ store }) => {
         await assert.rejects(store.list('absent'), berthError('STORE_NOT_FOUND', 'absent'));
       });
+      test('files carry a modification time, the same (to the second) in stat and list', async (fixture) => {
+        await fixture.seed({ 'm/a.txt': 'a' });
+        const stated = (await fixture.store.stat('m/a.txt')).modifiedMs;
+        const listed = (await fixture.store.list('m')).find((entry) => entry.name === 'a.txt')?.modifiedMs;
+        assert.equal(typeof stated, 'number');
+        assert.equal(typeof listed, 'number');
+        // HTTP dates and S3's HEAD answer carry whole seconds; listings may carry milliseconds.
+        assert.ok(Math.abs((stated as number) - (listed as number)) < 1000, `${stated} vs ${listed}`);
+      });
+    });
+
+    describe('listTemp', () => {
+      test('shows the temp files list() hides, with sizes; a missing folder is STORE_NOT_FOUND', async (fixture) => {
+        await fixture.seed({
+          'm/a.txt': 'a',
+          'm/.berth-tmp-1234': 'half',
+          'm/sub/.berth-tmp-5678': 'deeper',
+        });
+        assert.deepEqual(
+          (await fixture.store.list('m')).map((entry) => entry.name),
+          ['a.txt', 'sub'],
+        );
+        assert.deepEqual(await fixture.store.list('m/sub'), []);
+        const temps = await fixture.store.listTemp('m');
+        assert.deepEqual(
+          temps.map(({ name, type, size }) => ({ name, type, size })),
+          [{ name: '.berth-tmp-1234', type: 'file', size: 4 }],
+        );
+        assert.equal(typeof temps[0]?.modifiedMs, 'number');
+        await assert.rejects(fixture.store.listTemp('absent'), berthError('STORE_NOT_FOUND', 'absent'));
+      });
+      test(
+        'delete removes a temp file; a finished write leaves none',
+        async (fixture) => {
+          await fixture.seed({ 'm/.berth-tmp-1234': 'half' });
+          await fixture.store.write('m/a.bin', Buffer.from('whole'));
+          await fixture.store.delete('m/.berth-tmp-1234');
+          assert.deepEqual(await fixture.store.listTemp('m'), []);
+          assert.deepEqual(
+            (await fixture.store.list('m')).map((entry) => entry.name),
+            ['a.bin'],
+          );
+        },
+        writes,
+      );
     });
 
     describe('read', () => {

@@ -10,6 +10,7 @@ import { basename, dirname, join } from 'node:path';
 import { addAbortSignal, Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BerthError } from '../../core/errors.js';
+import { isTempName, TEMP_NAME_PREFIX } from '../model-store.js';
 import type { ModelStore, ReadOptions, StoreEntry, StoreFactory } from '../model-store.js';
 import { checkRange, checkStorePath, compareNames, storeUriOf, throwIfCancelled } from '../store-path.js';
 
@@ -41,6 +42,16 @@ export class FileStore implements ModelStore {
   }
 
   async list(path: string, signal?: AbortSignal): Promise<StoreEntry[]> {
+    return (await this.#listAll(path, signal)).filter((entry) => !isTempName(entry.name));
+  }
+
+  async listTemp(path: string, signal?: AbortSignal): Promise<StoreEntry[]> {
+    return (await this.#listAll(path, signal)).filter(
+      (entry) => entry.type === 'file' && isTempName(entry.name),
+    );
+  }
+
+  async #listAll(path: string, signal?: AbortSignal): Promise<StoreEntry[]> {
     const { full, where } = this.#locate(path);
     throwIfCancelled(signal, where);
     let children: Dirent[];
@@ -93,7 +104,7 @@ export class FileStore implements ModelStore {
     if (full === this.#root) throw new BerthError('STORE_ALREADY_EXISTS', `${where}: is the store root`);
     // The bytes go to a hidden temp name beside the target first, so a reader never sees a
     // half-written file; link(2) then publishes it and fails with EEXIST rather than overwrite.
-    const temp = join(dirname(full), `.berth-tmp-${randomUUID()}`);
+    const temp = join(dirname(full), `${TEMP_NAME_PREFIX}${randomUUID()}`);
     try {
       await mkdir(dirname(full), { recursive: true });
       await writeTemp(temp, body, signal);

@@ -8,6 +8,7 @@ import { BerthError } from '../../../core/errors.js';
 import { parseHtmlIndex, parseJsonIndex } from './http-index.js';
 import type { IndexEntry } from './http-index.js';
 import { bodyStream, requestError, statusError, Watchdog } from '../../http-request.js';
+import { isTempName } from '../../model-store.js';
 import type { ModelStore, ReadOptions, StoreEntry, StoreFactory, StoreOptions } from '../../model-store.js';
 import { checkRange, checkStorePath, compareNames, storeUriOf } from '../../store-path.js';
 
@@ -66,6 +67,17 @@ export class HttpStore implements ModelStore {
   }
 
   async list(path: string, signal?: AbortSignal): Promise<StoreEntry[]> {
+    return (await this.#listAll(path, signal)).filter((entry) => !isTempName(entry.name));
+  }
+
+  // A folder a file store writes to and a web server publishes shows a killed writer's temp files.
+  async listTemp(path: string, signal?: AbortSignal): Promise<StoreEntry[]> {
+    return (await this.#listAll(path, signal)).filter(
+      (entry) => entry.type === 'file' && isTempName(entry.name),
+    );
+  }
+
+  async #listAll(path: string, signal?: AbortSignal): Promise<StoreEntry[]> {
     const clean = checkStorePath(path, this.uri);
     const where = this.#where(clean);
     const url = this.#folderUrl(clean);

@@ -109,6 +109,21 @@ export async function folderExists(
   return (page.KeyCount ?? page.Contents?.length ?? 0) > 0;
 }
 
+/**
+ * The folder's marker object (`<prefix>` itself, which sorts before every key under it), null for a
+ * folder that exists without one, undefined when nothing lives under the prefix. One request.
+ */
+export async function folderMarker(
+  context: S3Context,
+  prefix: string,
+  path: string,
+  signal?: AbortSignal,
+): Promise<_Object | null | undefined> {
+  const first = (await firstKeys(context, prefix, 1, path, signal)).Contents?.[0];
+  if (first === undefined) return undefined;
+  return first.Key === prefix ? first : null;
+}
+
 /** The first `maxKeys` objects under a prefix: enough to tell whether anything lives there. */
 function firstKeys(context: S3Context, prefix: string, maxKeys: number, path: string, signal?: AbortSignal) {
   return send(context, path, signal, (client, options) =>

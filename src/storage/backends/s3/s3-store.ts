@@ -8,6 +8,7 @@ import type { CommonPrefix, GetObjectCommandOutput, _Object } from '@aws-sdk/cli
 import { Readable } from 'node:stream';
 import { BerthError } from '../../../core/errors.js';
 import { MANIFEST_FILE } from '../../../repository/manifest.js';
+import { isTempName } from '../../model-store.js';
 import type { ModelStore, ReadOptions, StoreEntry, StoreFactory, StoreOptions } from '../../model-store.js';
 import { checkRange, checkStorePath, compareNames, storeUriOf, throwIfCancelled } from '../../store-path.js';
 import { errorName, httpStatus } from './s3-errors.js';
@@ -15,6 +16,7 @@ import { wrapBody } from './s3-body.js';
 import {
   deleteKeys,
   folderExists,
+  folderMarker,
   hasObjectsUnder,
   headObject,
   listObjects,
@@ -63,13 +65,26 @@ export class S3Store implements ModelStore {
     if (head !== undefined) {
       return { name, type: 'file', size: head.ContentLength ?? 0, ...modified(head.LastModified) };
     }
-    if (await folderExists(this.#context, folderPrefix(this.location, clean), clean, signal)) {
-      return { name, type: 'directory', size: 0 };
+    // A folder's time is its marker's, when it has one (publish's claim on a version number does).
+    const marker = await folderMarker(this.#context, folderPrefix(this.location, clean), clean, signal);
+    if (marker !== undefined) {
+      return { name, type: 'directory', size: 0, ...modified(marker?.LastModified) };
     }
     throw this.#notFound(clean);
   }
 
   async list(path: string, signal?: AbortSignal): Promise<StoreEntry[]> {
+    // S3 writes need no temp names, but the name is reserved in every store alike.
+    return (await this.#listAll(path, signal)).filter((entry) => !isTempName(entry.name));
+  }
+
+  async listTemp(path: string, signal?: AbortSignal): Promise<StoreEntry[]> {
+    return (await this.#listAll(path, signal)).filter(
+      (entry) => entry.type === 'file' && isTempName(entry.name),
+    );
+  }
+
+  async #listAll(path: string, signal?: AbortSignal): Promise<StoreEntry[]> {
     const clean = this.#check(path, signal);
     const prefix = folderPrefix(this.location, clean);
     const entries: StoreEntry[] = [];

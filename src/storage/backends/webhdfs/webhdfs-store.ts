@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { BerthError } from '../../../core/errors.js';
+import { isTempName, TEMP_NAME_PREFIX } from '../../model-store.js';
 import type { ModelStore, ReadOptions, StoreEntry, StoreFactory, StoreOptions } from '../../model-store.js';
 import { checkRange, checkStorePath, compareNames, storeUriOf, throwIfCancelled } from '../../store-path.js';
 import { authFromEnv } from './webhdfs-auth.js';
@@ -29,9 +30,6 @@ import type { HdfsLocation } from './webhdfs-uri.js';
 
 /** Default bound on each wait for a NameNode or DataNode, when StoreOptions.requestTimeoutMs is not set. */
 export const DEFAULT_WEBHDFS_TIMEOUT_MS = 30_000;
-
-/** Temp files of unfinished writes start with this; never a version number, never MANIFEST.json. */
-export const TEMP_PREFIX = '.berth-tmp-';
 
 /**
  * Opens an `hdfs:`, `webhdfs:` or `swebhdfs:` URL as a store; nothing is sent (and no Hadoop
@@ -80,16 +78,25 @@ export class WebHdfsStore implements ModelStore {
   }
 
   async list(path: string, signal?: AbortSignal): Promise<StoreEntry[]> {
+    // A temp file is never a real entry: an aborted upload's can appear after its clean-up ran
+    // (the DataNode may still create it), and a killed writer leaves its own behind.
+    return (await this.#listAll(path, signal)).filter((entry) => !isTempName(entry.name));
+  }
+
+  async listTemp(path: string, signal?: AbortSignal): Promise<StoreEntry[]> {
+    return (await this.#listAll(path, signal)).filter(
+      (entry) => entry.type === 'file' && isTempName(entry.name),
+    );
+  }
+
+  async #listAll(path: string, signal?: AbortSignal): Promise<StoreEntry[]> {
     const { where, absolute } = this.#locate(path, signal);
     const statuses = await listStatuses(this.#client, this.#listing, {
       path: absolute,
       where,
       ...opt(signal),
     });
-    // A temp file is never a real entry: an aborted upload's can appear after its clean-up ran
-    // (the DataNode may still create it), and a killed writer leaves its own behind.
     return statuses
-      .filter((status) => !status.pathSuffix.startsWith(TEMP_PREFIX))
       .map((status) => toEntry(status, status.pathSuffix))
       .sort((a, b) => compareNames(a.name, b.name));
   }
@@ -128,7 +135,7 @@ export class WebHdfsStore implements ModelStore {
     const { clean, where, absolute } = this.#locate(path, signal);
     if (clean === '') throw new BerthError('STORE_ALREADY_EXISTS', `${where}: is the store root`);
     const folder = absolute.slice(0, absolute.lastIndexOf('/')) || '/';
-    const temp = `${folder === '/' ? '' : folder}/${TEMP_PREFIX}${randomUUID()}`;
+    const temp = `${folder === '/' ? '' : folder}/${TEMP_NAME_PREFIX}${randomUUID()}`;
     const tempWhere = `${where} (temp file ${temp})`;
     let created = false;
     try {

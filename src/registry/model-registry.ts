@@ -135,22 +135,35 @@ export class ModelRegistry {
     throw failed?.error ?? model.error ?? this.#latestOrThrow(model);
   }
 
-  /** Loads a model of the store by name, or reloads a loaded one (explicit model-control mode). */
+  /**
+   * Loads a model of the store by name, or reloads a loaded one (explicit model-control mode). A
+   * load that leaves nothing serving does not count for readiness: a mistyped name must not take the
+   * whole server out of rotation. The index keeps it with the reason.
+   */
   async loadByName(name: string): Promise<void> {
     this.#requireExplicit('load', name);
     const known = this.#models.get(name);
-    if (known !== undefined) {
-      known.required = true;
-      await this.load(known.source);
-      return;
-    }
-    if (this.deps.defaultStore === undefined)
+    let source: ModelSource;
+    if (known !== undefined) source = known.source;
+    else if (this.deps.defaultStore === undefined)
       throw new BerthError(
         'BAD_SERVER_CONFIG',
         `cannot load model "${name}": no --store is set to load models from by name`,
       );
-    checkModelName(name, this.deps.defaultStore);
-    await this.load({ name, storeUri: this.deps.defaultStore });
+    else {
+      checkModelName(name, this.deps.defaultStore);
+      source = { name, storeUri: this.deps.defaultStore };
+    }
+    try {
+      await this.load(source);
+    } catch (error) {
+      const model = this.#models.get(name);
+      if (model !== undefined && this.#newestUsable(model) === undefined) {
+        model.required = false;
+        model.error = toBerthError(error);
+      }
+      throw error;
+    }
   }
 
   /** Unloads every version of a model once its accepted requests finish (explicit mode). */
@@ -451,7 +464,12 @@ export class ModelRegistry {
 
   #modelRow(model: ModelEntry): VersionStatus {
     if (!model.required)
-      return { name: model.name, version: undefined, state: 'UNAVAILABLE', error: 'unloaded' };
+      return {
+        name: model.name,
+        version: undefined,
+        state: 'UNAVAILABLE',
+        error: model.error ? `${model.error.stableId}: ${model.error.message}` : 'unloaded',
+      };
     if (model.error && !model.listing)
       return {
         name: model.name,

@@ -66,8 +66,8 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
         { model: id.name, version: id.version, batching: logged },
         'batching',
       );
-      if (!batching.enabled) return new DirectScheduler(model, clock);
       const label = `model "${id.name}" version ${id.version}`;
+      if (!batching.enabled) return new DirectScheduler(model, clock, { ...batching, label });
       return new DynamicBatcher(
         model,
         { ...batching, label },

@@ -90,7 +90,7 @@ export const modelConfigSchema = z
           .min(1)
           .default(256)
           .describe(
-            'Requests that may wait for an instance; more get 503 BERTH_ERR_QUEUE_FULL with Retry-After.',
+            'Requests that may wait for an instance (batching on or off; a request split into chunks counts each chunk); more get 503 BERTH_ERR_QUEUE_FULL with Retry-After.',
           ),
         timeout_ms: z
           .number()
@@ -100,9 +100,21 @@ export const modelConfigSchema = z
           .describe(
             'How long a request may wait in the queue before it fails with BERTH_ERR_CANCELLED; 0: no limit.',
           ),
+        strict_max_batch_size: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Refuse a request with more rows than max_batch_size (400 BERTH_ERR_INPUT_SHAPE, as Triton does) instead of splitting it into runs of at most max_batch_size rows and answering with the rows joined in order (as TF Serving does). Applies to models whose inputs all have a dynamic first dimension.',
+          ),
       })
       .strict()
-      .default({ max_queue_delay_us: 0, preferred_batch_sizes: [], max_queue_size: 256, timeout_ms: 0 })
+      .default({
+        max_queue_delay_us: 0,
+        preferred_batch_sizes: [],
+        max_queue_size: 256,
+        timeout_ms: 0,
+        strict_max_batch_size: false,
+      })
       .describe('Dynamic batching: requests are concatenated on the first dimension and outputs split back.'),
     inputs: z.array(tensorOverride).optional().describe('Signature overrides for inputs.'),
     outputs: z.array(tensorOverride).optional().describe('Signature overrides for outputs.'),

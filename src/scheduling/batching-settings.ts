@@ -23,6 +23,7 @@ export interface BatchingSettings extends DynamicBatcherOptions {
   readonly reason: string;
   /** Batching was asked for but the signature cannot batch: worth a warning. */
   readonly refused: boolean;
+  readonly strictMaxBatchSize: boolean;
 }
 
 /** berth.yaml with the server-wide overrides applied; a setting not given keeps the file's value. */
@@ -70,5 +71,6 @@ export function batchingSettings(inputs: readonly TensorSpec[], config: ModelCon
       .sort((a, b) => a - b),
     maxQueueSize: config.batching.max_queue_size,
     timeoutMs: config.batching.timeout_ms,
+    strictMaxBatchSize: config.batching.strict_max_batch_size,
   };
 }

@@ -5,6 +5,7 @@ import type { LoadedModel } from '../runtime/runtime.js';
 import { Alarm } from './alarm.js';
 import { planBatch, type BatchLimits, type QueuedRows } from './batch-plan.js';
 import { concatInputs, splitOutputs } from './batch-tensor.js';
+import { rowsOf, runInChunks, tooManyRowsError } from './large-request.js';
 import type { ScheduledResult, ScheduledWork, Scheduler } from './scheduler.js';
 
 /** Settings of one batcher, as berth.yaml `batching` and `max_batch_size` give them (after overrides). */
@@ -17,6 +18,8 @@ export interface DynamicBatcherOptions {
   readonly maxQueueSize: number;
   /** How long a request may wait in the queue (not run); 0: no limit. */
   readonly timeoutMs: number;
+  /** Refuse requests over maxBatchSize (INPUT_SHAPE) instead of splitting them; default false. */
+  readonly strictMaxBatchSize?: boolean;
   /** Names the model in messages, e.g. `model "add" version 2`. */
   readonly label?: string;
 }
@@ -51,8 +54,10 @@ interface Pending extends QueuedRows {
  * turn (so requests that arrived in the same turn join), the waiting requests with the oldest one's
  * shape key run as one batch of up to maxBatchSize rows, cut at a preferred size when one is set.
  * `maxQueueDelayUs` > 0 opts into holding a partial batch back up to that long for more rows, even
- * when idle. A request with more rows than maxBatchSize is refused with INPUT_SHAPE (as Triton does);
- * one more than maxQueueSize waiting is refused at once with QUEUE_FULL. A waiting request that
+ * when idle. A request with more rows than maxBatchSize is split into chunks of at most maxBatchSize
+ * rows that queue (and batch) like requests of their own and are answered as one, rows in order
+ * (large-request.ts); `strictMaxBatchSize` refuses it with INPUT_SHAPE instead, as Triton does.
+ * One more than maxQueueSize waiting is refused at once with QUEUE_FULL. A waiting request that
  * passes timeoutMs or whose signal aborts is removed and fails with CANCELLED; a started run cannot
  * be stopped. A failed batch fails each of its requests with the same cause.
  */
@@ -87,7 +92,26 @@ export class DynamicBatcher implements Scheduler {
 
   async enqueue(work: ScheduledWork, signal?: AbortSignal): Promise<ScheduledResult> {
     if (signal?.aborted) throw new BerthError('CANCELLED', 'the request was cancelled before it ran');
-    const rows = this.#rowsOf(work);
+    const rows = rowsOf(work);
+    if (rows <= this.options.maxBatchSize) return this.#enqueueOne(work, rows, signal);
+    // No run ever exceeds max_batch_size, so warm-up covers every run and memory stays as promised.
+    if (this.options.strictMaxBatchSize)
+      throw tooManyRowsError(work, this.options.maxBatchSize, this.#label());
+    return runInChunks(
+      work,
+      this.options.maxBatchSize,
+      this.model.metadata.outputs,
+      (chunk, chunkSignal) => this.#enqueueOne(chunk, rowsOf(chunk), chunkSignal),
+      signal,
+    );
+  }
+
+  /** One request of at most maxBatchSize rows: at once when a run is free, else into the queue. */
+  async #enqueueOne(
+    work: ScheduledWork,
+    rows: number,
+    signal: AbortSignal | undefined,
+  ): Promise<ScheduledResult> {
     const now = this.clock.now();
     if (this.#running < this.#concurrency && this.#queue.length === 0 && this.#limits.maxQueueDelayMs === 0) {
       return this.#runAlone(work, rows, signal, now);
@@ -263,21 +287,6 @@ export class DynamicBatcher implements Scheduler {
 
   #wakeIfIdle(): void {
     if (this.#isIdle()) for (const wake of this.#idle.splice(0)) wake();
-  }
-
-  /** Rows of a request: dim 0 of its inputs (validation made them agree). */
-  #rowsOf(work: ScheduledWork): number {
-    const first = work.inputs.values().next().value;
-    const rows = first?.shape[0] ?? 0;
-    if (rows > this.options.maxBatchSize) {
-      // Triton's choice: a request larger than any batch is refused, not run alone, so no run ever
-      // exceeds what warm-up covered and what max_batch_size promises about memory.
-      throw new BerthError(
-        'INPUT_SHAPE',
-        `input "${first?.name}": first dimension is ${rows}, larger than max_batch_size ${this.options.maxBatchSize} of ${this.#label()}; send at most ${this.options.maxBatchSize} rows per request`,
-      );
-    }
-    return rows;
   }
 
   #timeoutError(): BerthError {

@@ -25,8 +25,8 @@ export function createSchedulerFactory(deps: SchedulerFactoryDeps): SchedulerFac
       { model: id.name, version: id.version, batching: logged },
       'batching',
     );
-    if (!batching.enabled) return new DirectScheduler(model, deps.clock);
     const label = `model "${id.name}" version ${id.version}`;
+    if (!batching.enabled) return new DirectScheduler(model, deps.clock, { ...batching, label });
     return new DynamicBatcher(
       model,
       { ...batching, label },

@@ -21,6 +21,7 @@ import { ModelRegistry } from '../../../src/registry/model-registry.js';
 import { createModelRepository } from '../../../src/repository/model-repository.js';
 import { OnnxRuntime } from '../../../src/runtime/onnx/onnx-runtime.js';
 import type { LoadedModel, Runtime } from '../../../src/runtime/runtime.js';
+import { batchingSettings } from '../../../src/scheduling/batching-settings.js';
 import { DirectScheduler } from '../../../src/scheduling/direct-scheduler.js';
 import { createDefaultStoreRegistry } from '../../../src/storage/store-registry.js';
 import { denseReference, denseReluModel, denseReluWeights } from '../../fixtures/onnx/models.js';
@@ -46,6 +47,11 @@ export function request(rows = ROWS): InferRequest {
 /** A GatedModel whose health the test decides (a model whose every worker died reports false). */
 class HealthGatedModel extends GatedModel {
   broken = false;
+
+  constructor(inner: LoadedModel) {
+    // Four runs at once, so requests held at the gate are in the model, not queued in front of it.
+    super(inner, 4);
+  }
 
   healthy(): boolean {
     return !this.broken;
@@ -115,7 +121,11 @@ export async function createHarness(
     runtime,
     readConfig: readModelConfig,
     decodeWarmupRequest: (bytes) => decodeInferRequest(JSON.parse(Buffer.from(bytes).toString('utf8'))),
-    schedulerFor: (model) => new DirectScheduler(model, systemClock),
+    schedulerFor: (model, config, id) =>
+      new DirectScheduler(model, systemClock, {
+        ...batchingSettings(model.metadata.inputs, config),
+        label: `model "${id.name}" version ${id.version}`,
+      }),
     logger,
     clock: systemClock,
     controlMode: options.mode ?? 'none',

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { OnnxRuntime } from '../../../src/runtime/onnx/onnx-runtime.js';
-import { addModel, fixedBatchModel, mlpModel, mlpReference, mlpWeights } from '../../fixtures/onnx/models.js';
+import {
+  addModel,
+  fixedBatchModel,
+  identityModel,
+  mlpModel,
+  mlpReference,
+  mlpWeights,
+} from '../../fixtures/onnx/models.js';
 import { GatedRuntime } from '../../support/gated-model.js';
 import { eventLoopTurns } from '../../support/manual-clock.js';
 import { createStoreFixture, type StoreFixture } from '../../support/model-store-fixture.js';
@@ -35,9 +42,14 @@ describe('dynamic batching through the HTTP server', () => {
       config: { instances: 1, batching: { max_queue_size: 1 } },
     });
     await fixture.publish({ name: 'fixed', onnx: fixedBatchModel() });
+    await fixture.publish({
+      name: 'strict',
+      onnx: identityModel('FP32'),
+      config: { max_batch_size: 8, instances: 1, batching: { strict_max_batch_size: true } },
+    });
     server = await startTestServer({
       store: fixture.uri,
-      models: ['mlp', 'add', 'fixed'],
+      models: ['mlp', 'add', 'fixed', 'strict'],
       cacheDir: fixture.cacheDir,
       runtime,
     });
@@ -157,20 +169,46 @@ describe('dynamic batching through the HTTP server', () => {
     );
   });
 
-  it('refuses a request over max_batch_size with 400 INPUT_SHAPE naming the setting', async () => {
-    const rows = 17;
+  it('answers a request over max_batch_size with every row, run in chunks of at most max_batch_size', async () => {
+    const model = runtime.withInput('features');
+    const rows = 40;
+    const input = Float32Array.from({ length: rows * LAYERS[0]! }, (_, i) => Math.sin(i));
+    const runsBefore = model.runs.length;
     const response = await infer('mlp', {
+      inputs: [{ name: 'features', datatype: 'FP32', shape: [rows, LAYERS[0]], data: [...input] }],
+    });
+    assert.equal(response.statusCode, 200, response.body);
+    const output = response.json().outputs[0];
+    assert.deepEqual(output.shape, [rows, LAYERS.at(-1)]);
+    const expected = mlpReference(mlpWeights(LAYERS, SEED), input);
+    (output.data as number[]).forEach((value, i) => assert.ok(Math.abs(value - expected[i]!) < 1e-5));
+    assert.deepEqual(model.runs.slice(runsBefore), [16, 16, 8]);
+  });
+
+  it('answers 64 rows to a model left at the default max_batch_size of 32', async () => {
+    const rows = 64;
+    const a = Array.from({ length: rows * 4 }, (_, i) => i);
+    const response = await infer('add', {
       inputs: [
-        {
-          name: 'features',
-          datatype: 'FP32',
-          shape: [rows, LAYERS[0]],
-          data: new Array(rows * LAYERS[0]!).fill(0),
-        },
+        { name: 'a', datatype: 'FP32', shape: [rows, 4], data: a },
+        { name: 'b', datatype: 'FP32', shape: [rows, 4], data: a },
       ],
+    });
+    assert.equal(response.statusCode, 200, response.body);
+    assert.deepEqual(
+      response.json().outputs[0].data,
+      a.map((value) => value * 2),
+    );
+  });
+
+  it('refuses a request over max_batch_size with 400 INPUT_SHAPE when strict_max_batch_size is set', async () => {
+    const rows = 9;
+    const response = await infer('strict', {
+      inputs: [{ name: 'input', datatype: 'FP32', shape: [rows, 2, 3], data: new Array(rows * 6).fill(0) }],
     });
     assert.equal(response.statusCode, 400);
     assert.equal(response.json().code, 'BERTH_ERR_INPUT_SHAPE');
-    assert.match(response.json().error, /max_batch_size 16/);
+    assert.match(response.json().error, /first dimension is 9, larger than max_batch_size 8/);
+    assert.match(response.json().error, /strict_max_batch_size/);
   });
 });

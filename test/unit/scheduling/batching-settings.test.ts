@@ -43,6 +43,7 @@ describe('withServerOverrides', () => {
       max_queue_size: 100,
       timeout_ms: 250,
       preferred_batch_sizes: [8],
+      strict_max_batch_size: false,
     });
     assert.ok(Object.isFrozen(merged));
   });
@@ -63,6 +64,12 @@ describe('batchingSettings', () => {
       },
       { maxBatchSize: 32, maxQueueDelayUs: 0, preferredBatchSizes: [], maxQueueSize: 256, timeoutMs: 0 },
     );
+    assert.equal(settings.strictMaxBatchSize, false);
+  });
+
+  it('refuses large requests only when batching.strict_max_batch_size is set', () => {
+    const strict = batchingSettings(dynamic, config({ batching: { strict_max_batch_size: true } }));
+    assert.equal(strict.strictMaxBatchSize, true);
   });
 
   it('is off when turned off, and off with a reason naming the input when the signature cannot batch', () => {

@@ -220,20 +220,42 @@ describe('DynamicBatcher', () => {
     assert.deepEqual(model.runs, [1, 2, 2, 1]);
   });
 
-  it('refuses a request with more rows than max_batch_size, naming the setting', async () => {
+  it('refuses a request with more rows than max_batch_size when strict, naming the setting', async () => {
     const { model, batcher } = harness(await load(addModel()), {
       maxBatchSize: 4,
+      strictMaxBatchSize: true,
       label: 'model "add" version 1',
     });
     await assert.rejects(batcher.enqueue(addWork(5, 0)), (error: BerthError) => {
       assert.equal(error.id, 'INPUT_SHAPE');
       assert.match(
         error.message,
-        /input "a": first dimension is 5, larger than max_batch_size 4 of model "add"/,
+        /input "a": first dimension is 5, larger than max_batch_size 4 of model "add" version 1, and batching.strict_max_batch_size is true/,
       );
       return true;
     });
     assert.deepEqual(model.runs, []);
+  });
+
+  it('lets the chunks of a split request join batches with other requests, rows back in order', async () => {
+    const { model, batcher } = harness(await load(addModel()), { maxBatchSize: 4 });
+    model.close();
+    const first = batcher.enqueue(addWork(1, 900));
+    assert.equal(model.held, 1);
+    // 6 rows: chunks of 4 and 2; the 2-row chunk shares a run with the 2-row request behind it.
+    const split = batcher.enqueue(addWork(6, 0));
+    const small = batcher.enqueue(addWork(2, 500));
+    model.open();
+    await first;
+    assert.deepEqual(
+      values(await split, 'sum'),
+      Array.from({ length: 24 }, (_, i) => i * 11),
+    );
+    assert.deepEqual(
+      values(await small, 'sum'),
+      Array.from({ length: 8 }, (_, i) => (500 + i) * 11),
+    );
+    assert.deepEqual(model.runs, [1, 4, 4]);
   });
 
   it('refuses at once with QUEUE_FULL when max_queue_size requests wait, and serves the rest', async () => {

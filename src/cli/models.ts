@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { listModels, pullModel, pushModel, removeModelVersion } from '../repository/model-commands.js';
 import type { StoreCommandOptions } from '../repository/model-commands.js';
 import type { RetryLogger } from '../storage/retrying-store.js';
+import { createDefaultStoreRegistry, type StoreRegistry } from '../storage/store-registry.js';
+import { resolveStoreSettings } from '../storage/store-settings-env.js';
 import { createProgressReporter } from './progress-reporter.js';
 import type { ProgressReporter } from './progress-reporter.js';
 
@@ -18,7 +20,7 @@ export function registerModelsCommands(program: Command, _setExit: (code: number
     .option('--lineage <key=value>', 'lineage recorded in MANIFEST.json (repeatable)', collectPairs, {})
     .action(async (dir: string, target: string, options: { lineage: Record<string, string> }) => {
       const result = await withProgress(`push ${target}`, (transfer) =>
-        pushModel(dir, target, options.lineage, undefined, transfer),
+        pushModel(dir, target, options.lineage, openStores(), transfer),
       );
       console.log(`published ${result.uri} (${result.files} files, ${result.bytes} bytes)`);
     });
@@ -28,7 +30,7 @@ export function registerModelsCommands(program: Command, _setExit: (code: number
     .description('List the models of a store, or the versions of one model.')
     .argument('<target>', 'store URI, or store URI ending in a model name')
     .action(async (target: string) => {
-      for (const line of await listModels(target, undefined, { retry: { logger: stderrRetries() } }))
+      for (const line of await listModels(target, openStores(), { retry: { logger: stderrRetries() } }))
         console.log(line);
     });
 
@@ -39,7 +41,7 @@ export function registerModelsCommands(program: Command, _setExit: (code: number
     .argument('<dir>', 'local folder to write (must not exist)')
     .action(async (source: string, dir: string) => {
       const result = await withProgress(`pull ${source}`, (transfer) =>
-        pullModel(source, dir, undefined, transfer),
+        pullModel(source, dir, openStores(), transfer),
       );
       console.log(`pulled ${result.uri} into ${dir} (${result.bytes} bytes)`);
     });
@@ -49,9 +51,14 @@ export function registerModelsCommands(program: Command, _setExit: (code: number
     .description('Remove one published version.')
     .argument('<target>', 'store URI ending in model@version')
     .action(async (target: string) => {
-      const removed = await removeModelVersion(target, undefined, { retry: { logger: stderrRetries() } });
+      const removed = await removeModelVersion(target, openStores(), { retry: { logger: stderrRetries() } });
       console.log(`removed ${removed}`);
     });
+}
+
+/** The stores, configured by the AWS_* / HADOOP_* / BERTH_* variables of this process. */
+function openStores(): StoreRegistry {
+  return createDefaultStoreRegistry(resolveStoreSettings(process.env));
 }
 
 function collectPairs(value: string, previous: Record<string, string>): Record<string, string> {

@@ -8,6 +8,7 @@ import { OnnxRuntime } from '../runtime/onnx/onnx-runtime.js';
 import { createModelLocator } from '../repository/model-locator.js';
 import { DEFAULT_RETRY_POLICY } from '../storage/retry-policy.js';
 import { createDefaultStoreRegistry } from '../storage/store-registry.js';
+import { resolveStoreSettings } from '../storage/store-settings-env.js';
 import { BERTH_VERSION } from './version.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -62,7 +63,7 @@ export function registerServeCommand(program: Command, setExit: (code: number) =
         },
       });
       const logger = createLogger({ level: config.log_level });
-      const stores = createDefaultStoreRegistry({ env: process.env });
+      const stores = createDefaultStoreRegistry(resolveStoreSettings(process.env));
       const server = await startServer(config, {
         logger,
         // --instances overrides every model's berth.yaml; worker crashes are logged with the rest.

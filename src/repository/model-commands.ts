@@ -15,7 +15,7 @@ import { publishVersion } from './publish.js';
 import { withRetries } from '../storage/retrying-store.js';
 import type { RetryingStoreOptions } from '../storage/retrying-store.js';
 import { storeUriOf } from '../storage/store-path.js';
-import { createDefaultStoreRegistry, type StoreRegistry } from '../storage/store-registry.js';
+import type { StoreRegistry } from '../storage/store-registry.js';
 import { folderBytes, UploadMeteringStore } from './upload-progress.js';
 import { listPublishedVersions, readManifest, resolveVersion } from './versions.js';
 
@@ -42,7 +42,7 @@ export async function pushModel(
   dir: string,
   target: string,
   lineage: Readonly<Record<string, unknown>>,
-  stores: StoreRegistry = createDefaultStoreRegistry({ env: process.env }),
+  stores: StoreRegistry,
   options: StoreCommandOptions = {},
 ): Promise<{ uri: string; version: number; files: number; bytes: number }> {
   const { name, storeUri, version: pinned } = splitTarget(target);
@@ -74,7 +74,7 @@ export async function pushModel(
 /** Lines describing a store's models, or one model's published versions. */
 export async function listModels(
   target: string,
-  stores: StoreRegistry = createDefaultStoreRegistry({ env: process.env }),
+  stores: StoreRegistry,
   options: StoreCommandOptions = {},
 ): Promise<string[]> {
   const lines: string[] = [];
@@ -105,7 +105,7 @@ export async function listModels(
 export async function pullModel(
   source: string,
   dir: string,
-  stores: StoreRegistry = createDefaultStoreRegistry({ env: process.env }),
+  stores: StoreRegistry,
   options: StoreCommandOptions = {},
 ): Promise<{ uri: string; bytes: number }> {
   const { name, storeUri, version: pinned } = splitTarget(source);
@@ -131,7 +131,7 @@ export async function pullModel(
 /** Removes one published version; the manifest goes first so readers stop seeing it at once. */
 export async function removeModelVersion(
   target: string,
-  stores: StoreRegistry = createDefaultStoreRegistry({ env: process.env }),
+  stores: StoreRegistry,
   options: StoreCommandOptions = {},
 ): Promise<string> {
   const { name, storeUri, version } = splitTarget(target);

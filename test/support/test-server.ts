@@ -8,6 +8,7 @@ import { OnnxRuntime } from '../../src/runtime/onnx/onnx-runtime.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { createModelLocator } from '../../src/repository/model-locator.js';
 import { createDefaultStoreRegistry } from '../../src/storage/store-registry.js';
+import type { StoreSettings } from '../../src/storage/store-settings.js';
 
 export interface TestServer extends RunningServer {
   /** Every log line written so far, parsed. */
@@ -24,6 +25,8 @@ export interface TestServerOptions {
   readonly wrapLocator?: (locate: ModelLocator) => ModelLocator;
   /** The runtime to load models with (default: ONNX Runtime), e.g. one that can hold runs open. */
   readonly runtime?: Runtime;
+  /** What the stores are told (default: nothing, as with an empty environment). */
+  readonly storeSettings?: StoreSettings;
 }
 
 export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
@@ -48,7 +51,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     },
   });
   const locate = createModelLocator({
-    stores: createDefaultStoreRegistry({}),
+    stores: createDefaultStoreRegistry(options.storeSettings),
     cacheDir: config.cache_dir,
     logger,
   });

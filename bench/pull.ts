@@ -14,6 +14,7 @@ import { DEFAULT_RANGE_DOWNLOAD } from '../src/repository/download/parallel-down
 import { publishVersion } from '../src/repository/publish.js';
 import { withRetries } from '../src/storage/retrying-store.js';
 import { createDefaultStoreRegistry } from '../src/storage/store-registry.js';
+import { resolveStoreSettings } from '../src/storage/store-settings-env.js';
 import { repoRoot } from './lib/paths.js';
 import { backendCases, berthCaseId, localizeOnce, sweepSettings } from './pull/cases.js';
 import type { BackendContext, PullCase } from './pull/cases.js';
@@ -220,7 +221,7 @@ async function prepare(
     service.kind === 'hdfs'
       ? `webhdfs://${new URL(service.webhdfs).host}/berth-pull-bench`
       : `s3://${service.bucket}/models`;
-  const timed = new TimedStore(createDefaultStoreRegistry({ env }).resolve(uri));
+  const timed = new TimedStore(createDefaultStoreRegistry(resolveStoreSettings(env)).resolve(uri));
   const store = withRetries(timed); // as `berth models pull` opens a store
   const started = Date.now();
   const { version } = await publishVersion(store, MODEL, folder, {

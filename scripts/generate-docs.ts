@@ -8,7 +8,14 @@ import { ERROR_KINDS } from '../src/core/errors.js';
 import { httpStatusOf } from '../src/transports/http/error-status.js';
 import { BerthError, type ErrorId } from '../src/core/errors.js';
 import { modelConfigSchema } from '../src/core/model-config.js';
-import { SERVER_ENV, serverConfigSchema } from '../src/config/server-config.js';
+import {
+  envName,
+  flagName,
+  SERVER_SETTINGS,
+  SETTING_KEYS,
+  type Setting,
+} from '../src/config/server-settings.js';
+import { STORE_ENV } from '../src/storage/store-settings-env.js';
 
 const root = new URL('../../', import.meta.url);
 
@@ -43,25 +50,43 @@ interface JsonSchemaNode {
   const?: unknown;
 }
 
+function typeOf(node: JsonSchemaNode): string {
+  return node.enum
+    ? node.enum.map((v) => JSON.stringify(v)).join(' \\| ')
+    : node.const !== undefined
+      ? JSON.stringify(node.const)
+      : [node.type].flat().join(' \\| ') + (node.items?.type ? ` of ${node.items.type}` : '');
+}
+
 function schemaRows(schema: JsonSchemaNode, prefix = ''): string[] {
   return Object.entries(schema.properties ?? {}).flatMap(([key, node]) => {
     const name = `${prefix}${key}`;
-    const type = node.enum
-      ? node.enum.map((v) => JSON.stringify(v)).join(' \\| ')
-      : node.const !== undefined
-        ? JSON.stringify(node.const)
-        : [node.type].flat().join(' \\| ') + (node.items?.type ? ` of ${node.items.type}` : '');
     const fallback = node.default === undefined ? '' : `\`${JSON.stringify(node.default)}\``;
-    const row = `| \`${name}\` | ${type} | ${fallback} | ${node.description ?? ''} |`;
+    const row = `| \`${name}\` | ${typeOf(node)} | ${fallback} | ${node.description ?? ''} |`;
     return node.properties ? [row, ...schemaRows(node, `${name}.`)] : [row];
   });
 }
 
+/** One row per `berth serve` setting, straight from the settings table. */
+function serverRows(): string[] {
+  return SETTING_KEYS.map((key) => {
+    const setting: Setting = SERVER_SETTINGS[key];
+    const type = typeOf(z.toJSONSchema(setting.type, { io: 'input' }) as JsonSchemaNode);
+    const flag =
+      setting.raw === 'boolean'
+        ? `\`--${flagName(key)}\`, \`--no-${flagName(key)}\``
+        : `\`--${flagName(key)}\``;
+    const fallback = setting.default === undefined ? '' : `\`${JSON.stringify(setting.default)}\``;
+    return `| \`${key}\` | ${flag} | \`${envName(key)}\` | ${type} | ${fallback} | ${setting.description} |`;
+  });
+}
+
 function configDoc(): string {
-  const server = z.toJSONSchema(serverConfigSchema, { io: 'input' }) as JsonSchemaNode;
   const model = z.toJSONSchema(modelConfigSchema, { io: 'input' }) as JsonSchemaNode;
-  const envRows = Object.entries(SERVER_ENV).map(([variable, { key }]) => `| \`${variable}\` | \`${key}\` |`);
   const header = ['| key | type | default | meaning |', '|---|---|---|---|'];
+  const storeRows = STORE_ENV.map(
+    (variable) => `| \`${variable.name}\` | ${variable.backend} | ${variable.description} |`,
+  );
   return [
     '# Configuration reference',
     '',
@@ -69,15 +94,23 @@ function configDoc(): string {
     '',
     '## `berth serve`',
     '',
-    'Sources, lowest to highest precedence: defaults, `--config <file.yaml>`, `BERTH_*` variables, flags.',
-    'Flags are the keys in kebab-case (`--cache-dir`); `--model` is repeatable.',
+    'Sources, lowest to highest precedence: defaults, `--config <file.yaml>` (the keys below, snake_case),',
+    '`BERTH_*` variables, flags. Flags are the keys in kebab-case; `--model` is repeatable and',
+    '`BERTH_MODELS` is comma-separated; booleans take `true`, `false`, `1` or `0` in the environment.',
     '',
-    ...header,
-    ...schemaRows(server),
+    '| key | flag | variable | type | default | meaning |',
+    '|---|---|---|---|---|---|',
+    ...serverRows(),
     '',
-    '| variable | key |',
-    '|---|---|',
-    ...envRows,
+    '## Model stores',
+    '',
+    'Read once at start-up by `berth serve` and `berth models`. A malformed value is reported when a',
+    'store of that backend is opened, so it never stops a server that does not use one. The AWS SDK',
+    'also reads its own variables (AWS_PROFILE, AWS_WEB_IDENTITY_TOKEN_FILE, ...) for its credential chain.',
+    '',
+    '| variable | backend | meaning |',
+    '|---|---|---|',
+    ...storeRows,
     '',
     '## `berth.yaml` (model config, stored with each model version)',
     '',

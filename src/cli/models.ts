@@ -9,6 +9,8 @@ import {
 import type { StoreCommandOptions } from '../repository/model-commands.js';
 import type { RetryLogger } from '../storage/retrying-store.js';
 import { parseDuration } from './duration.js';
+import { createDefaultStoreRegistry, type StoreRegistry } from '../storage/store-registry.js';
+import { resolveStoreSettings } from '../storage/store-settings-env.js';
 import { createProgressReporter } from './progress-reporter.js';
 import type { ProgressReporter } from './progress-reporter.js';
 
@@ -25,7 +27,7 @@ export function registerModelsCommands(program: Command, _setExit: (code: number
     .option('--lineage <key=value>', 'lineage recorded in MANIFEST.json (repeatable)', collectPairs, {})
     .action(async (dir: string, target: string, options: { lineage: Record<string, string> }) => {
       const result = await withProgress(`push ${target}`, (transfer) =>
-        pushModel(dir, target, options.lineage, undefined, transfer),
+        pushModel(dir, target, options.lineage, openStores(), transfer),
       );
       console.log(`published ${result.uri} (${result.files} files, ${result.bytes} bytes)`);
     });
@@ -35,7 +37,7 @@ export function registerModelsCommands(program: Command, _setExit: (code: number
     .description('List the models of a store, or the versions of one model.')
     .argument('<target>', 'store URI, or store URI ending in a model name')
     .action(async (target: string) => {
-      for (const line of await listModels(target, undefined, { retry: { logger: stderrRetries() } }))
+      for (const line of await listModels(target, openStores(), { retry: { logger: stderrRetries() } }))
         console.log(line);
     });
 
@@ -46,7 +48,7 @@ export function registerModelsCommands(program: Command, _setExit: (code: number
     .argument('<dir>', 'local folder to write (must not exist)')
     .action(async (source: string, dir: string) => {
       const result = await withProgress(`pull ${source}`, (transfer) =>
-        pullModel(source, dir, undefined, transfer),
+        pullModel(source, dir, openStores(), transfer),
       );
       console.log(`pulled ${result.uri} into ${dir} (${result.bytes} bytes)`);
     });
@@ -56,7 +58,7 @@ export function registerModelsCommands(program: Command, _setExit: (code: number
     .description('Remove one published version.')
     .argument('<target>', 'store URI ending in model@version')
     .action(async (target: string) => {
-      const removed = await removeModelVersion(target, undefined, { retry: { logger: stderrRetries() } });
+      const removed = await removeModelVersion(target, openStores(), { retry: { logger: stderrRetries() } });
       console.log(`removed ${removed}`);
     });
 
@@ -74,11 +76,16 @@ export function registerModelsCommands(program: Command, _setExit: (code: number
       const result = await gcStore(
         target,
         { minAgeMs, dryRun: options.dryRun, onLine: (line) => console.log(line) },
-        undefined,
+        openStores(),
         { retry: { logger: stderrRetries() } },
       );
       console.log(result.summary);
     });
+}
+
+/** The stores, configured by the AWS_* / HADOOP_* / BERTH_* variables of this process. */
+function openStores(): StoreRegistry {
+  return createDefaultStoreRegistry(resolveStoreSettings(process.env));
 }
 
 function collectPairs(value: string, previous: Record<string, string>): Record<string, string> {

@@ -5,61 +5,25 @@ import { createLogger } from '../observability/logger.js';
 import { onTerminationSignal, shutDown } from '../server/shutdown.js';
 import { createDefaultStoreRegistry } from '../storage/store-registry.js';
 import { startServer } from '../transports/start-server.js';
+import { resolveStoreSettings } from '../storage/store-settings-env.js';
+import { addSettingOptions } from './setting-options.js';
 import { BERTH_VERSION } from './version.js';
 
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
-
 export function registerServeCommand(program: Command, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('serve')
-    .description('Pull models from a store, warm them up and serve them over REST.')
-    .option('--store <uri>', 'model store root: file:///models, a path, http(s)://... (BERTH_STORE)')
-    .option(
-      '--model <ref>',
-      'model to serve: name, name@version or a full URI (repeatable; BERTH_MODELS)',
-      collect,
-    )
-    .option('--host <host>', 'address to listen on (BERTH_HOST)')
-    .option('--port <port>', 'HTTP port (BERTH_PORT)', Number)
-    .option('--cache-dir <dir>', 'local cache of verified model versions (BERTH_CACHE_DIR)')
-    .option('--grpc-port <port>', 'gRPC port; off unless set (BERTH_GRPC_PORT)', Number)
-    .option('--batching', 'force dynamic batching on for every model (BERTH_BATCHING)')
-    .option('--no-batching', 'turn dynamic batching off for every model')
-    .option('--max-batch-size <n>', 'override max_batch_size of every model', Number)
-    .option('--max-queue-delay-us <us>', 'override batching.max_queue_delay_us of every model', Number)
-    .option('--max-queue-size <n>', 'override batching.max_queue_size of every model', Number)
-    .option('--request-timeout-ms <ms>', 'override batching.timeout_ms of every model', Number)
-    .option('--instances <n>', 'override instances of every model', Number)
-    .option('--store-retry-max-elapsed-ms <ms>', 'how long start-up retries an unreachable store', Number)
-    .option('--body-limit <bytes>', 'largest request body (BERTH_BODY_LIMIT)', Number)
-    .option('--drain-timeout-ms <ms>', 'time allowed for in-flight requests after SIGTERM', Number)
-    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (BERTH_LOG_LEVEL)')
+    .description('Pull models from a store, warm them up and serve them over REST.');
+  const flagsOf = addSettingOptions(command);
+  command
     .option('--config <file>', 'YAML file with the same settings (snake_case keys)')
     .action(async (options: Record<string, unknown>) => {
       const config = await loadServerConfig({
         ...(typeof options.config === 'string' ? { file: options.config } : {}),
         env: process.env,
-        flags: {
-          store: options.store,
-          models: options.model,
-          host: options.host,
-          port: options.port,
-          cache_dir: options.cacheDir,
-          body_limit: options.bodyLimit,
-          store_retry_max_elapsed_ms: options.storeRetryMaxElapsedMs,
-          grpc_port: options.grpcPort,
-          batching: options.batching,
-          max_batch_size: options.maxBatchSize,
-          max_queue_delay_us: options.maxQueueDelayUs,
-          max_queue_size: options.maxQueueSize,
-          request_timeout_ms: options.requestTimeoutMs,
-          instances: options.instances,
-          drain_timeout_ms: options.drainTimeoutMs,
-          log_level: options.logLevel,
-        },
+        flags: flagsOf(options),
       });
       const logger = createLogger({ level: config.log_level });
-      const stores = createDefaultStoreRegistry({ env: process.env });
+      const stores = createDefaultStoreRegistry(resolveStoreSettings(process.env));
       const server = await startServer(config, { logger, stores, version: BERTH_VERSION });
       const parts = server.shutdownParts(config.drain_timeout_ms);
       let exiting = false;

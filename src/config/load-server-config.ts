@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { BerthError } from '../core/errors.js';
-import { defaultCacheDir, SERVER_ENV, serverConfigSchema, type ServerConfig } from './server-config.js';
+import { defaultCacheDir, readServerEnv, serverConfigSchema, type ServerConfig } from './server-config.js';
 import { formatZodIssues } from './zod-issues.js';
 
+/** Where `berth serve` settings come from; they merge as defaults < file < env < flags. */
 export interface ServerConfigSources {
   /** Path of a YAML file with the same keys as the flags (snake_case). */
   readonly file?: string;
@@ -15,11 +16,7 @@ export interface ServerConfigSources {
 /** Merges defaults < file < env < flags, validates once and freezes the result. */
 export async function loadServerConfig(sources: ServerConfigSources): Promise<ServerConfig> {
   const fromFile = sources.file ? await readConfigFile(sources.file) : {};
-  const fromEnv: Record<string, unknown> = {};
-  for (const [variable, { key, parse: parseValue }] of Object.entries(SERVER_ENV)) {
-    const raw = sources.env[variable];
-    if (raw !== undefined && raw !== '') fromEnv[key] = parseValue(raw);
-  }
+  const fromEnv = readServerEnv(sources.env);
   const fromFlags = Object.fromEntries(
     Object.entries(sources.flags).filter(([, value]) => value !== undefined),
   );

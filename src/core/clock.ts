@@ -4,6 +4,13 @@ export interface Clock {
   now(): number;
   /** Resolves after `ms`; rejects with the signal's reason when aborted. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Calls `callback` once after `ms`, unless the returned timer is cleared first. */
+  setTimer(ms: number, callback: () => void): Timer;
+}
+
+/** A pending setTimer call; clearing it after it fired, or twice, does nothing. */
+export interface Timer {
+  clear(): void;
 }
 
 export const systemClock: Clock = {
@@ -24,4 +31,8 @@ export const systemClock: Clock = {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
+  setTimer: (ms, callback) => {
+    const timer = setTimeout(callback, ms);
+    return { clear: () => clearTimeout(timer) };
+  },
 };

@@ -1,4 +1,2 @@
 /** How the set of served models may change after start-up (Triton's --model-control-mode). */
 export type ModelControlMode = 'none' | 'poll' | 'explicit';
-
-export const MODEL_CONTROL_MODES: readonly ModelControlMode[] = ['none', 'poll', 'explicit'];

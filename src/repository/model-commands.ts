@@ -18,7 +18,7 @@ import type { RetryingStoreOptions } from '../storage/retrying-store.js';
 import { storeUriOf } from '../storage/store-path.js';
 import { collectStoreGarbage } from './store-gc.js';
 import type { Debris, DebrisKind } from './store-gc.js';
-import { createDefaultStoreRegistry, type StoreRegistry } from '../storage/store-registry.js';
+import type { StoreRegistry } from '../storage/store-registry.js';
 import { folderBytes, UploadMeteringStore } from './upload-progress.js';
 import { listPublishedVersions, readManifest, resolveVersion } from './versions.js';
 
@@ -45,7 +45,7 @@ export async function pushModel(
   dir: string,
   target: string,
   lineage: Readonly<Record<string, unknown>>,
-  stores: StoreRegistry = createDefaultStoreRegistry({ env: process.env }),
+  stores: StoreRegistry,
   options: StoreCommandOptions = {},
 ): Promise<{ uri: string; version: number; files: number; bytes: number }> {
   const { name, storeUri, version: pinned } = splitTarget(target);
@@ -77,7 +77,7 @@ export async function pushModel(
 /** Lines describing a store's models, or one model's published versions. */
 export async function listModels(
   target: string,
-  stores: StoreRegistry = createDefaultStoreRegistry({ env: process.env }),
+  stores: StoreRegistry,
   options: StoreCommandOptions = {},
 ): Promise<string[]> {
   const lines: string[] = [];
@@ -108,7 +108,7 @@ export async function listModels(
 export async function pullModel(
   source: string,
   dir: string,
-  stores: StoreRegistry = createDefaultStoreRegistry({ env: process.env }),
+  stores: StoreRegistry,
   options: StoreCommandOptions = {},
 ): Promise<{ uri: string; bytes: number }> {
   const { name, storeUri, version: pinned } = splitTarget(source);
@@ -134,7 +134,7 @@ export async function pullModel(
 /** Removes one published version; the manifest goes first so readers stop seeing it at once. */
 export async function removeModelVersion(
   target: string,
-  stores: StoreRegistry = createDefaultStoreRegistry({ env: process.env }),
+  stores: StoreRegistry,
   options: StoreCommandOptions = {},
 ): Promise<string> {
   const { name, storeUri, version } = splitTarget(target);
@@ -176,7 +176,7 @@ const KIND_LABELS: Record<DebrisKind, string> = {
 export async function gcStore(
   target: string,
   gc: GcCommandOptions,
-  stores: StoreRegistry = createDefaultStoreRegistry({ env: process.env }),
+  stores: StoreRegistry,
   options: StoreCommandOptions = {},
 ): Promise<{ summary: string; removed: number; kept: number }> {
   const store = openStore(stores, target, options);

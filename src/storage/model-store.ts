@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { StoreSettings } from './store-settings.js';
 
 /**
  * One storage backend (file, http, webhdfs, s3). Paths are relative to the store's root, use '/'
@@ -75,14 +76,7 @@ export function isTempName(name: string): boolean {
 }
 
 /** Opens a store for a URI of one scheme; registered in the StoreRegistry by scheme. */
-export type StoreFactory = (uri: URL, options: StoreOptions) => ModelStore;
-
-/** Settings every backend may read; backend-specific ones live under their own key. */
-export interface StoreOptions {
-  /** Bound for one request to the backend, ms. */
-  readonly requestTimeoutMs?: number;
-  readonly env?: Readonly<Record<string, string | undefined>>;
-}
+export type StoreFactory = (uri: URL, settings: StoreSettings) => ModelStore;
 
 /** Joins store path segments with '/', dropping empty ones. */
 export function joinStorePath(...parts: string[]): string {

@@ -10,14 +10,15 @@ import { createFileStore } from './backends/file-store.js';
 import { createHttpStore } from './backends/http/http-store.js';
 import { createS3Store } from './backends/s3/s3-store.js';
 import { createWebHdfsStore } from './backends/webhdfs/webhdfs-store.js';
-import type { ModelStore, StoreFactory, StoreOptions } from './model-store.js';
+import type { ModelStore, StoreFactory } from './model-store.js';
+import type { StoreSettings } from './store-settings.js';
 
 /** Maps URI schemes to store factories; `resolve` opens the store for a URI or a plain path. */
 export class StoreRegistry {
   readonly #factories = new Map<string, StoreFactory>();
 
-  /** `options` is handed to every factory (timeouts, environment for credentials). */
-  constructor(readonly options: StoreOptions = {}) {}
+  /** `settings` is handed to every factory (timeouts, clock, each backend's parsed settings). */
+  constructor(readonly settings: StoreSettings = {}) {}
 
   /** Adds a backend for one or more schemes ('s3' or 's3:'); a scheme registered twice throws. */
   register(schemes: string | readonly string[], factory: StoreFactory): this {
@@ -50,13 +51,16 @@ export class StoreRegistry {
         `${JSON.stringify(uri)}: no store for scheme "${url.protocol}"; known schemes: ${known.join(', ')}, or a plain path`,
       );
     }
-    return factory(url, this.options);
+    return factory(url, this.settings);
   }
 }
 
-/** A registry with the built-in backends: file (and plain paths), http and https. */
-export function createDefaultStoreRegistry(options: StoreOptions = {}): StoreRegistry {
-  return new StoreRegistry(options)
+/**
+ * A registry with the built-in backends: file (and plain paths), http(s), s3 and hdfs/(s)webhdfs,
+ * told `settings` (the CLI resolves them from the environment: resolveStoreSettings).
+ */
+export function createDefaultStoreRegistry(settings: StoreSettings = {}): StoreRegistry {
+  return new StoreRegistry(settings)
     .register('file', createFileStore)
     .register(['http', 'https'], createHttpStore)
     .register('s3', createS3Store)

@@ -19,6 +19,7 @@ import { publishVersion } from '../../src/repository/publish.js';
 import { withRetries } from '../../src/storage/retrying-store.js';
 import { PART_SIZE } from '../../src/storage/backends/s3/s3-upload.js';
 import { S3Store } from '../../src/storage/backends/s3/s3-store.js';
+import { resolveStoreSettings } from '../../src/storage/store-settings-env.js';
 import { listPublishedVersions, readManifest } from '../../src/repository/versions.js';
 import { modelStoreContract } from '../contract/model-store.contract.js';
 import type { SeedFiles, StoreFixture } from '../contract/model-store.contract.js';
@@ -252,7 +253,10 @@ describe('s3 store on a real server', () => {
         const { version } = await publishVersion(seedStore, 'm', join(scratch.path, 'out'), { lineage: {} });
         const env = { ...(server as { env: Record<string, string> }).env, BERTH_S3_ENDPOINT: proxy.url };
         // One attempt, so the SDK does not hide the cut in its own retries of the request.
-        const cutStore = new S3Store(new URL(seedStore.uri), { env: { ...env, AWS_MAX_ATTEMPTS: '1' } });
+        const cutStore = new S3Store(
+          new URL(seedStore.uri),
+          resolveStoreSettings({ ...env, AWS_MAX_ATTEMPTS: '1' }),
+        );
         await assert.rejects(
           readAll(await cutStore.read(`m/${version}/model.onnx`)),
           berthError('STORE_UNREACHABLE', `m/${version}/model.onnx`),
@@ -283,7 +287,10 @@ describe('s3 store on a real server', () => {
       await writeLocal(join(scratch.path, 'out'), { 'model.onnx': bytes });
       const { version } = await publishVersion(seedStore, 'm', join(scratch.path, 'out'), { lineage: {} });
       const env = { ...(server as { env: Record<string, string> }).env, BERTH_S3_ENDPOINT: proxy.url };
-      const cutStore = new S3Store(new URL(seedStore.uri), { env: { ...env, AWS_MAX_ATTEMPTS: '1' } });
+      const cutStore = new S3Store(
+        new URL(seedStore.uri),
+        resolveStoreSettings({ ...env, AWS_MAX_ATTEMPTS: '1' }),
+      );
       const store = withRetries(cutStore, {
         policy: { initialDelayMs: 10, maxDelayMs: 50, maxElapsedMs: 10_000 },
       });
@@ -301,26 +308,32 @@ describe('s3 store on a real server', () => {
 
   it('maps a dead endpoint, a missing bucket and wrong keys to clear errors', { skip }, async () => {
     const env = (server as { env: Record<string, string> }).env;
-    const dead = new S3Store(new URL('s3://any-bucket/models'), {
-      env: { ...env, BERTH_S3_ENDPOINT: 'http://127.0.0.1:9', AWS_MAX_ATTEMPTS: '1' },
-    });
+    const dead = new S3Store(
+      new URL('s3://any-bucket/models'),
+      resolveStoreSettings({ ...env, BERTH_S3_ENDPOINT: 'http://127.0.0.1:9', AWS_MAX_ATTEMPTS: '1' }),
+    );
     await assert.rejects(
       dead.stat('m/1/MANIFEST.json'),
       berthError('STORE_UNREACHABLE', 's3://any-bucket/models/m/1/MANIFEST.json', 'ECONNREFUSED'),
     );
-    const noBucket = new S3Store(new URL(`s3://${theBucket().name}-absent/models`), { env });
+    const noBucket = new S3Store(
+      new URL(`s3://${theBucket().name}-absent/models`),
+      resolveStoreSettings(env),
+    );
     await assert.rejects(
       noBucket.list(''),
       berthError('STORE_NOT_FOUND', `s3://${theBucket().name}-absent`, 'bucket'),
     );
     await assert.rejects(noBucket.stat('m'), berthError('STORE_NOT_FOUND', 'no such bucket'));
-    const wrongKeys = new S3Store(new URL(`s3://${theBucket().name}/models`), {
-      env: { ...env, AWS_SECRET_ACCESS_KEY: 'not-the-secret' },
-    });
+    const wrongKeys = new S3Store(
+      new URL(`s3://${theBucket().name}/models`),
+      resolveStoreSettings({ ...env, AWS_SECRET_ACCESS_KEY: 'not-the-secret' }),
+    );
     await assert.rejects(wrongKeys.list(''), berthError('STORE_ERROR', 'AWS_ACCESS_KEY_ID'));
-    const unknownUser = new S3Store(new URL(`s3://${theBucket().name}/models`), {
-      env: { ...env, AWS_ACCESS_KEY_ID: 'nobody' },
-    });
+    const unknownUser = new S3Store(
+      new URL(`s3://${theBucket().name}/models`),
+      resolveStoreSettings({ ...env, AWS_ACCESS_KEY_ID: 'nobody' }),
+    );
     await assert.rejects(unknownUser.stat('m/1/MANIFEST.json'), berthError('STORE_ERROR', 'credentials'));
   });
 
@@ -333,10 +346,6 @@ describe('s3 store on a real server', () => {
       const layers = [8, 16, 3];
       const seed = 11;
       const scratch = await tempFolder('s3-serve');
-      // The server resolves `s3://` through its default store registry, which reads the process
-      // environment: set the endpoint there as a user would for `berth serve`.
-      const saved = process.env.BERTH_S3_ENDPOINT;
-      process.env.BERTH_S3_ENDPOINT = (server as { endpoint: string }).endpoint;
       try {
         await writeLocal(join(scratch.path, 'out'), {
           'model.onnx': mlpModel(layers, seed),
@@ -349,6 +358,8 @@ describe('s3 store on a real server', () => {
           store: `s3://${theBucket().name}/${prefix}`,
           models: ['mlp'],
           cacheDir: join(scratch.path, 'cache'),
+          // As `berth serve` resolves them from its environment.
+          storeSettings: resolveStoreSettings((server as { env: Record<string, string> }).env),
         });
         try {
           await running.loaded;
@@ -378,8 +389,6 @@ describe('s3 store on a real server', () => {
           await running.close();
         }
       } finally {
-        if (saved === undefined) delete process.env.BERTH_S3_ENDPOINT;
-        else process.env.BERTH_S3_ENDPOINT = saved;
         await scratch.remove();
       }
     },

@@ -19,6 +19,7 @@ import type { StoreGcResult } from '../../src/repository/store-gc.js';
 import { listPublishedVersions, readManifest } from '../../src/repository/versions.js';
 import { WebHdfsStore } from '../../src/storage/backends/webhdfs/webhdfs-store.js';
 import { ForwardingStore } from '../../src/storage/forwarding-store.js';
+import { resolveStoreSettings } from '../../src/storage/store-settings-env.js';
 import type { ModelStore } from '../../src/storage/model-store.js';
 import { readAll, tempFolder } from '../support/store-assertions.js';
 import { createTestBucket, s3TestServer } from './support/s3-test-bucket.js';
@@ -153,10 +154,10 @@ describe('models gc on HDFS (WebHDFS)', { skip: hdfsSkip }, () => {
   it("removes a dead publish, dead writers' temp files and an unpublished folder; keeps the version", async () => {
     if (live === undefined) throw new Error('no cluster');
     const folder = freshFolder('gc');
-    const store = new WebHdfsStore(new URL(`webhdfs://${live.httpAddress}${folder}`), {
-      requestTimeoutMs: 20_000,
-      env: { BERTH_HDFS_USER: 'berth' },
-    });
+    const store = new WebHdfsStore(
+      new URL(`webhdfs://${live.httpAddress}${folder}`),
+      resolveStoreSettings({ BERTH_HDFS_USER: 'berth' }, { requestTimeoutMs: 20_000 }),
+    );
     const staging = await publishAndDie(store);
     // What killed WebHDFS writers leave: their temp files, beside the target of each write.
     await raw.put(`${folder}/${staging}/.berth-tmp-dead-1`, 'half of second.bin');

@@ -17,6 +17,7 @@ import { publishVersion } from '../../src/repository/publish.js';
 import type { RetryPolicy } from '../../src/storage/retry-policy.js';
 import { withRetries } from '../../src/storage/retrying-store.js';
 import { WebHdfsStore } from '../../src/storage/backends/webhdfs/webhdfs-store.js';
+import { resolveStoreSettings } from '../../src/storage/store-settings-env.js';
 import { addModel } from '../fixtures/onnx/models.js';
 import { spawnServer } from '../support/spawn-server.js';
 import { berthError, tempFolder } from '../support/store-assertions.js';
@@ -109,10 +110,13 @@ describe('HDFS faults', { concurrency: true }, () => {
     function openStore(): WebHdfsStore {
       const { hdfsUri, httpAddress } = live ?? { hdfsUri: undefined, httpAddress: '' };
       const uri = hdfsUri === undefined ? `webhdfs://${httpAddress}${folder}` : `${hdfsUri}${folder}`;
-      return new WebHdfsStore(new URL(uri), {
-        requestTimeoutMs: 10_000,
-        env: { BERTH_HDFS_USER: 'berth', BERTH_WEBHDFS_ADDRESS: httpAddress },
-      });
+      return new WebHdfsStore(
+        new URL(uri),
+        resolveStoreSettings(
+          { BERTH_HDFS_USER: 'berth', BERTH_WEBHDFS_ADDRESS: httpAddress },
+          { requestTimeoutMs: 10_000 },
+        ),
+      );
     }
 
     /** Localizes `big` with these retries, SIGKILLing the DataNode when the first bytes arrive. */

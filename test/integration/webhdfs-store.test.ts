@@ -17,6 +17,7 @@ import { localize } from '../../src/repository/local-cache.js';
 import { publishVersion } from '../../src/repository/publish.js';
 import { listPublishedVersions, readManifest } from '../../src/repository/versions.js';
 import { WebHdfsStore } from '../../src/storage/backends/webhdfs/webhdfs-store.js';
+import { resolveStoreSettings } from '../../src/storage/store-settings-env.js';
 import { modelStoreContract } from '../contract/model-store.contract.js';
 import type { SeedFiles, StoreFixture } from '../contract/model-store.contract.js';
 import { mlpModel, mlpReference, mlpWeights } from '../fixtures/onnx/models.js';
@@ -58,10 +59,13 @@ function need(): NonNullable<typeof live> {
 function openStore(kind: 'webhdfs' | 'hdfs', folder: string, env: Record<string, string> = {}): WebHdfsStore {
   const { httpAddress, hdfsUri } = need();
   const uri = kind === 'webhdfs' ? `webhdfs://${httpAddress}${folder}` : `${hdfsUri}${folder}`;
-  return new WebHdfsStore(new URL(uri), {
-    requestTimeoutMs: 20_000,
-    env: { ...USER, ...(kind === 'hdfs' ? { BERTH_WEBHDFS_ADDRESS: httpAddress } : {}), ...env },
-  });
+  return new WebHdfsStore(
+    new URL(uri),
+    resolveStoreSettings(
+      { ...USER, ...(kind === 'hdfs' ? { BERTH_WEBHDFS_ADDRESS: httpAddress } : {}), ...env },
+      { requestTimeoutMs: 20_000 },
+    ),
+  );
 }
 
 let cases = 0;
@@ -128,7 +132,10 @@ describe('WebHDFS store on a real HDFS', { skip }, () => {
         );
         const env = { ...USER, HADOOP_CONF_DIR: conf.path };
         for (const uri of [`hdfs://berthns${folder}`, `hdfs://${folder}`]) {
-          const store = new WebHdfsStore(new URL(uri), { env, requestTimeoutMs: 20_000 });
+          const store = new WebHdfsStore(
+            new URL(uri),
+            resolveStoreSettings(env, { requestTimeoutMs: 20_000 }),
+          );
           assert.equal((await readAll(await store.read('a.txt'))).toString(), 'conf', uri);
           assert.deepEqual((await store.addresses()).urls, [`http://127.0.0.1:${dead}`, need().webhdfs]);
         }

@@ -6,6 +6,8 @@ import { createLogger } from '../../src/observability/logger.js';
 import type { ModelLocator } from '../../src/registry/model-registry.js';
 import { OnnxRuntime } from '../../src/runtime/onnx/onnx-runtime.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
+import { createDefaultStoreRegistry } from '../../src/storage/store-registry.js';
+import type { StoreSettings } from '../../src/storage/store-settings.js';
 
 export interface TestServer extends RunningServer {
   /** Every log line written so far, parsed. */
@@ -22,6 +24,8 @@ export interface TestServerOptions {
   readonly wrapLocator?: (locate: ModelLocator) => ModelLocator;
   /** The runtime to load models with (default: ONNX Runtime), e.g. one that can hold runs open. */
   readonly runtime?: Runtime;
+  /** What the stores are told (default: nothing, as with an empty environment). */
+  readonly storeSettings?: StoreSettings;
 }
 
 export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
@@ -49,6 +53,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     logger,
     runtime: options.runtime ?? new OnnxRuntime(),
     ...(options.wrapLocator ? { wrapLocator: options.wrapLocator } : {}),
+    stores: createDefaultStoreRegistry(options.storeSettings),
     version: '0.0.0-test',
   });
   return {

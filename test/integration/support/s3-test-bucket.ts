@@ -19,7 +19,8 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import type { StoreOptions } from '../../../src/storage/model-store.js';
+import type { StoreSettings } from '../../../src/storage/store-settings.js';
+import { resolveStoreSettings } from '../../../src/storage/store-settings-env.js';
 import { S3Store } from '../../../src/storage/backends/s3/s3-store.js';
 
 /** The server to test against, or why there is none. */
@@ -53,8 +54,8 @@ export interface S3TestBucket {
   readonly name: string;
   /** A raw client with the same settings, for what the store must not be used for. */
   readonly client: S3Client;
-  /** An S3Store at `s3://<bucket>/<prefix>` with the server's settings (plus `options`). */
-  store(prefix: string, options?: StoreOptions): S3Store;
+  /** An S3Store at `s3://<bucket>/<prefix>` with the server's settings (plus `settings`). */
+  store(prefix: string, settings?: StoreSettings): S3Store;
   /** Puts objects straight into the bucket (no conditions, replacing what is there). */
   put(key: string, body: string | Uint8Array): Promise<void>;
   remove(): Promise<void>;
@@ -77,11 +78,10 @@ export async function createTestBucket(server: { endpoint: string; env: Readonly
   const bucket: S3TestBucket = {
     name,
     client,
-    store: (prefix, options = {}) =>
+    store: (prefix, settings = {}) =>
       new S3Store(new URL(`s3://${name}/${prefix}`), {
-        requestTimeoutMs: 10_000,
-        ...options,
-        env: server.env,
+        ...resolveStoreSettings(server.env, { requestTimeoutMs: 10_000 }),
+        ...settings,
       }),
     put: async (key, body) => {
       const bytes = typeof body === 'string' ? Buffer.from(body) : body;

@@ -165,12 +165,16 @@ describe('collectStoreGarbage on the file store', () => {
   it('gcStore prints each piece of debris with its age and size, then a summary', async () => {
     const lines: string[] = [];
     const uri = pathToFileURL(dir).href;
-    const result = await gcStore(uri, {
-      minAgeMs: HOUR,
-      dryRun: false,
-      onLine: (line) => lines.push(line),
-      clock: clockAt(NOW),
-    });
+    const result = await gcStore(
+      uri,
+      {
+        minAgeMs: HOUR,
+        dryRun: false,
+        onLine: (line) => lines.push(line),
+        clock: clockAt(NOW),
+      },
+      createDefaultStoreRegistry(),
+    );
     assert.equal(lines.length, OLD_DEBRIS.length + YOUNG_DEBRIS.length);
     assert.equal(lines[2], `removed\t${uri}/m/.staging-dead\tstaging folder\tage 2h\t6 bytes`);
     assert.equal(lines[3], `removed\t${uri}/m/2\tunpublished version folder\tage 2h\t0 bytes`);

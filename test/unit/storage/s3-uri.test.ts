@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { folderPrefix, objectKey, parseS3Uri } from '../../../src/storage/backends/s3/s3-uri.js';
 import { createDefaultStoreRegistry } from '../../../src/storage/store-registry.js';
+import { resolveStoreSettings } from '../../../src/storage/store-settings-env.js';
 import { S3Store } from '../../../src/storage/backends/s3/s3-store.js';
 import { berthError } from '../../support/store-assertions.js';
 
@@ -61,8 +62,10 @@ describe('s3 URIs', () => {
     }
   });
 
-  it('is registered in the default store registry, reading settings from the options env', () => {
-    const registry = createDefaultStoreRegistry({ env: { BERTH_S3_ENDPOINT: 'http://127.0.0.1:9' } });
+  it('is registered in the default store registry, with settings resolved from an env', () => {
+    const registry = createDefaultStoreRegistry(
+      resolveStoreSettings({ BERTH_S3_ENDPOINT: 'http://127.0.0.1:9' }),
+    );
     assert.ok(registry.schemes().includes('s3'));
     const store = registry.resolve('S3://models/prod/');
     assert.ok(store instanceof S3Store);

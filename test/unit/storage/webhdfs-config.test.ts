@@ -4,12 +4,18 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createDefaultStoreRegistry } from '../../../src/storage/store-registry.js';
+import { resolveStoreSettings } from '../../../src/storage/store-settings-env.js';
 import {
-  authFromEnv,
+  createAuth,
   DelegationTokenAuth,
+  identityFromEnv,
   SimpleAuth,
 } from '../../../src/storage/backends/webhdfs/webhdfs-auth.js';
-import { parseAddressList, resolveNameNodes } from '../../../src/storage/backends/webhdfs/webhdfs-config.js';
+import {
+  parseAddressList,
+  resolveNameNodes,
+  webHdfsSettingsFromEnv,
+} from '../../../src/storage/backends/webhdfs/webhdfs-config.js';
 import { readHadoopConf } from '../../../src/storage/backends/webhdfs/hadoop-conf.js';
 import { hdfsPath, parseHdfsUri, webHdfsUrlPath } from '../../../src/storage/backends/webhdfs/webhdfs-uri.js';
 import { WebHdfsStore } from '../../../src/storage/backends/webhdfs/webhdfs-store.js';
@@ -65,7 +71,7 @@ describe('resolveNameNodes', () => {
     assert.deepEqual(resolveNameNodes(at('webhdfs://nn/m'), {}).urls, ['http://nn:9870']);
     assert.deepEqual(resolveNameNodes(at('swebhdfs://nn/m'), {}).urls, ['https://nn:9871']);
     // BERTH_WEBHDFS_ADDRESS is for hdfs:// only.
-    assert.deepEqual(resolveNameNodes(at('webhdfs://nn:1/m'), { BERTH_WEBHDFS_ADDRESS: 'x:2' }).urls, [
+    assert.deepEqual(resolveNameNodes(at('webhdfs://nn:1/m'), { addresses: ['http://x:2'] }).urls, [
       'http://nn:1',
     ]);
   });
@@ -74,7 +80,7 @@ describe('resolveNameNodes', () => {
     const env = { BERTH_WEBHDFS_ADDRESS: ' nn1:50070 , https://nn2 ,http://[::1]:80/' };
     const resolved = resolveNameNodes(
       at('hdfs://cluster:8020/m'),
-      env,
+      webHdfsSettingsFromEnv(env),
       conf({ 'dfs.namenode.http-address': 'x:1' }),
     );
     assert.deepEqual(resolved, {
@@ -197,9 +203,9 @@ describe('WebHdfsStore address resolution from HADOOP_CONF_DIR files', () => {
       );
       const parsed = await readHadoopConf(dir.path);
       assert.equal(parsed.get('dfs.namenode.http-address.prod.nn2'), 'nn2.example:9870');
-      const registry = createDefaultStoreRegistry({
-        env: { HADOOP_CONF_DIR: dir.path, BERTH_HDFS_USER: 'u' },
-      });
+      const registry = createDefaultStoreRegistry(
+        resolveStoreSettings({ HADOOP_CONF_DIR: dir.path, BERTH_HDFS_USER: 'u' }),
+      );
       for (const uri of ['hdfs://prod/models', 'hdfs:///models']) {
         const store = registry.resolve(uri);
         assert.ok(store instanceof WebHdfsStore);
@@ -209,9 +215,10 @@ describe('WebHdfsStore address resolution from HADOOP_CONF_DIR files', () => {
         });
       }
       // Opening a store reads nothing: a bad folder only fails when the store is used.
-      const lazy = new WebHdfsStore(new URL('hdfs://prod/m'), {
-        env: { HADOOP_CONF_DIR: join(dir.path, 'x') },
-      });
+      const lazy = new WebHdfsStore(
+        new URL('hdfs://prod/m'),
+        resolveStoreSettings({ HADOOP_CONF_DIR: join(dir.path, 'x') }),
+      );
       assert.deepEqual((await lazy.addresses()).urls, ['http://prod:9870']); // no files there: defaults
     } finally {
       await dir.remove();
@@ -219,7 +226,8 @@ describe('WebHdfsStore address resolution from HADOOP_CONF_DIR files', () => {
   });
 });
 
-describe('authFromEnv', () => {
+describe('the WebHDFS identity from the environment', () => {
+  const authFromEnv = (env: Record<string, string>) => createAuth(identityFromEnv(env));
   const sign = (auth: ReturnType<typeof authFromEnv>) => {
     const url = new URL('http://nn:9870/webhdfs/v1/m?op=GETFILESTATUS');
     auth.sign(url, {});

@@ -9,8 +9,11 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
+import { systemClock, type Clock } from '../../../src/core/clock.js';
 import { withRetries } from '../../../src/storage/retrying-store.js';
+import { resolveStoreSettings } from '../../../src/storage/store-settings-env.js';
 import { WebHdfsStore } from '../../../src/storage/backends/webhdfs/webhdfs-store.js';
+import { ManualClock, turnsUntil } from '../../support/manual-clock.js';
 import { berthError, readAll } from '../../support/store-assertions.js';
 
 type Handler = (url: URL, req: IncomingMessage, res: ServerResponse, body: Buffer) => void;
@@ -73,11 +76,19 @@ const fileStatus = (length: number, type = 'FILE', pathSuffix = '') => ({
   FileStatus: { pathSuffix, type, length, modificationTime: 1_700_000_000_000, blockSize: 1048576 },
 });
 
-function store(addresses: string[], env: Record<string, string> = {}, timeoutMs = 2_000): WebHdfsStore {
-  return new WebHdfsStore(new URL('hdfs://prod/models'), {
-    requestTimeoutMs: timeoutMs,
-    env: { BERTH_WEBHDFS_ADDRESS: addresses.join(','), BERTH_HDFS_USER: 'berth', ...env },
-  });
+function store(
+  addresses: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 2_000,
+  clock: Clock = systemClock,
+): WebHdfsStore {
+  return new WebHdfsStore(
+    new URL('hdfs://prod/models'),
+    resolveStoreSettings(
+      { BERTH_WEBHDFS_ADDRESS: addresses.join(','), BERTH_HDFS_USER: 'berth', ...env },
+      { requestTimeoutMs: timeoutMs, clock },
+    ),
+  );
 }
 
 async function deadAddress(): Promise<string> {
@@ -139,14 +150,18 @@ describe('HA fail-over against fake NameNodes', () => {
     assert.equal((await store([nn1.address, nn2.address]).stat('m/a')).size, 1);
   });
 
-  it('a silent NameNode times out (per-wait bound) and reads go to the next', async () => {
+  it('a silent NameNode times out (per-wait bound, on the clock) and reads go to the next', async () => {
     const silent = await fake(() => undefined); // accepts, never answers
     const nn2 = await fake((_, __, res) => json(res, 200, fileStatus(7)));
-    await assert.rejects(
-      store([silent.address], {}, 200).stat('x'),
-      berthError('STORE_UNREACHABLE', 'hdfs://prod/models/x', 'within 200 ms'),
-    );
-    assert.equal((await store([silent.address, nn2.address], {}, 200).stat('x')).size, 7);
+    const clock = new ManualClock();
+    const alone = store([silent.address], {}, 200, clock).stat('x');
+    await turnsUntil(() => silent.requests.length === 1);
+    clock.advance(200);
+    await assert.rejects(alone, berthError('STORE_UNREACHABLE', 'hdfs://prod/models/x', 'within 200 ms'));
+    const next = store([silent.address, nn2.address], {}, 200, clock).stat('x');
+    await turnsUntil(() => silent.requests.length === 2);
+    clock.advance(200);
+    assert.equal((await next).size, 7);
   });
 });
 

@@ -4,22 +4,25 @@
  * §14 (Range / 206 / Content-Range / 416); a server that ignores Range is handled client-side.
  */
 import { Readable } from 'node:stream';
+import { systemClock } from '../../../core/clock.js';
 import { BerthError } from '../../../core/errors.js';
 import { parseHtmlIndex, parseJsonIndex } from './http-index.js';
 import type { IndexEntry } from './http-index.js';
-import { bodyStream, requestError, statusError, Watchdog } from '../../http-request.js';
 import { isTempName } from '../../model-store.js';
-import type { ModelStore, ReadOptions, StoreEntry, StoreFactory, StoreOptions } from '../../model-store.js';
+import { bodyStream, openFetch, requestError, statusError } from '../../http/fetch-exchange.js';
+import type { RequestTiming } from '../../http/fetch-exchange.js';
+import type { ModelStore, ReadOptions, StoreEntry, StoreFactory } from '../../model-store.js';
+import type { StoreSettings } from '../../store-settings.js';
 import { checkRange, checkStorePath, compareNames, storeUriOf } from '../../store-path.js';
 
-/** Default bound on each wait for the server, when StoreOptions.requestTimeoutMs is not set. */
+/** Default bound on each wait for the server, when StoreSettings.requestTimeoutMs is not set. */
 export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
 
 /** How many HEAD requests run at once to size the files of an HTML listing. */
 const STAT_CONCURRENCY = 8;
 
 /** Opens an http(s) URL as a read-only store; nothing is requested until the first call. */
-export const createHttpStore: StoreFactory = (uri, options) => new HttpStore(uri, options);
+export const createHttpStore: StoreFactory = (uri, settings) => new HttpStore(uri, settings);
 
 /** A read-only ModelStore over a static web server; every write throws STORE_READ_ONLY. */
 export class HttpStore implements ModelStore {
@@ -27,9 +30,9 @@ export class HttpStore implements ModelStore {
   readonly writable = false;
   readonly #base: string;
   readonly #headers: Record<string, string>;
-  readonly #timeoutMs: number;
+  readonly #timing: Omit<RequestTiming, 'signal'>;
 
-  constructor(uri: URL, options: StoreOptions = {}) {
+  constructor(uri: URL, settings: StoreSettings = {}) {
     if (uri.protocol !== 'http:' && uri.protocol !== 'https:') {
       throw new BerthError('UNSUPPORTED_STORE_URI', `${uri.protocol} is not http: or https:`);
     }
@@ -46,7 +49,10 @@ export class HttpStore implements ModelStore {
     }
     this.uri = base.href.replace(/\/+$/, '');
     this.#base = `${this.uri}/`;
-    this.#timeoutMs = options.requestTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
+    this.#timing = {
+      timeoutMs: settings.requestTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
+      clock: settings.clock ?? systemClock,
+    };
   }
 
   async stat(path: string, signal?: AbortSignal): Promise<StoreEntry> {
@@ -81,19 +87,19 @@ export class HttpStore implements ModelStore {
     const clean = checkStorePath(path, this.uri);
     const where = this.#where(clean);
     const url = this.#folderUrl(clean);
-    const watchdog = new Watchdog(this.#timeoutMs, signal);
+    const { response: listing, watchdog } = await openFetch(
+      url,
+      { headers: { ...this.#headers, accept: 'application/json, text/html;q=0.9' } },
+      { ...this.#timing, signal },
+      where,
+    );
     let text: string;
-    let listing: Response;
     try {
-      watchdog.arm();
-      listing = await fetch(url, {
-        headers: { ...this.#headers, accept: 'application/json, text/html;q=0.9' },
-        signal: watchdog.signal,
-      });
       if (!listing.ok) {
         await listing.body?.cancel();
         throw statusError(listing, where);
       }
+      watchdog.arm(); // the listing's body is one more wait on the server
       text = await listing.text();
     } catch (error) {
       throw requestError(error, where, watchdog);
@@ -118,20 +124,19 @@ export class HttpStore implements ModelStore {
     }
     const ranged = offset > 0 || length !== undefined;
     const range = `bytes=${offset}-${length === undefined ? '' : offset + length - 1}`;
-    const watchdog = new Watchdog(this.#timeoutMs, signal);
-    let response: Response;
+    const { response, watchdog } = await openFetch(
+      this.#fileUrl(clean),
+      { headers: ranged ? { ...this.#headers, range } : this.#headers },
+      { ...this.#timing, signal },
+      where,
+    );
+    let window: { skip: number; limit?: number } | undefined;
     try {
-      watchdog.arm();
-      response = await fetch(this.#fileUrl(clean), {
-        headers: ranged ? { ...this.#headers, range } : this.#headers,
-        signal: watchdog.signal,
-      });
-      watchdog.disarm();
+      window = this.#window(response, where, { ranged, offset, length });
     } catch (error) {
       watchdog.dispose();
-      throw requestError(error, where, watchdog);
+      throw error;
     }
-    const window = this.#window(response, where, { ranged, offset, length });
     if (window === undefined || response.body === null) {
       watchdog.dispose();
       await response.body?.cancel();
@@ -214,15 +219,14 @@ export class HttpStore implements ModelStore {
 
   /** One request whose body is not streamed (HEAD, probes); returns any status for the caller. */
   async #fetch(method: string, url: string, signal?: AbortSignal, extra: Record<string, string> = {}) {
-    const watchdog = new Watchdog(this.#timeoutMs, signal);
-    try {
-      watchdog.arm();
-      return await fetch(url, { method, headers: { ...this.#headers, ...extra }, signal: watchdog.signal });
-    } catch (error) {
-      throw requestError(error, url, watchdog);
-    } finally {
-      watchdog.dispose();
-    }
+    const { response, watchdog } = await openFetch(
+      url,
+      { method, headers: { ...this.#headers, ...extra } },
+      { ...this.#timing, signal },
+      url,
+    );
+    watchdog.dispose();
+    return response;
   }
 
   #fileUrl(path: string): string {

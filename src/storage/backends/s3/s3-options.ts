@@ -9,7 +9,7 @@ import { BerthError } from '../../../core/errors.js';
 /** Region for S3-compatible servers, which mostly ignore it but need one to sign requests. */
 export const DEFAULT_COMPATIBLE_REGION = 'us-east-1';
 
-/** Default bound on each wait for the server, when StoreOptions.requestTimeoutMs is not set. */
+/** Default bound on each wait for the server, when StoreSettings.requestTimeoutMs is not set. */
 export const DEFAULT_S3_TIMEOUT_MS = 30_000;
 
 /** Where the settings came from, for messages that tell the user which variable to fix. */

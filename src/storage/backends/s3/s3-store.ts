@@ -9,7 +9,8 @@ import { Readable } from 'node:stream';
 import { BerthError } from '../../../core/errors.js';
 import { MANIFEST_FILE } from '../../../repository/manifest.js';
 import { isTempName } from '../../model-store.js';
-import type { ModelStore, ReadOptions, StoreEntry, StoreFactory, StoreOptions } from '../../model-store.js';
+import type { ModelStore, ReadOptions, StoreEntry, StoreFactory } from '../../model-store.js';
+import { settingsSection, type StoreSettings } from '../../store-settings.js';
 import { checkRange, checkStorePath, compareNames, storeUriOf, throwIfCancelled } from '../../store-path.js';
 import { errorName, httpStatus } from './s3-errors.js';
 import { wrapBody } from './s3-body.js';
@@ -31,10 +32,10 @@ import { folderPrefix, objectKey, parseS3Uri } from './s3-uri.js';
 import type { S3Location } from './s3-uri.js';
 
 /**
- * Opens an `s3:` URL as a store; nothing is sent until the first call. Settings come from
- * `options.env` (process.env when absent, as for the SDK's own credential chain).
+ * Opens an `s3:` URL as a store; nothing is sent until the first call. The client follows
+ * `settings.s3` (resolveS3Settings); absent, AWS S3 with the SDK's own region and credential chains.
  */
-export const createS3Store: StoreFactory = (uri, options) => new S3Store(uri, options);
+export const createS3Store: StoreFactory = (uri, settings) => new S3Store(uri, settings);
 
 /** A writable ModelStore over one bucket and key prefix. */
 export class S3Store implements ModelStore {
@@ -42,11 +43,11 @@ export class S3Store implements ModelStore {
   readonly writable = true;
   readonly #context: S3Context;
 
-  constructor(uri: URL, options: StoreOptions = {}) {
+  constructor(uri: URL, settings: StoreSettings = {}) {
     const location = parseS3Uri(uri);
     this.uri = location.uri;
-    const settings = resolveS3Settings(options.env ?? process.env, options.requestTimeoutMs);
-    this.#context = { location, client: new S3Client(toClientConfig(settings)) };
+    const s3 = settingsSection(settings.s3) ?? resolveS3Settings({}, settings.requestTimeoutMs);
+    this.#context = { location, client: new S3Client(toClientConfig(s3)) };
   }
 
   /** Where this store lives in S3. */

@@ -50,17 +50,37 @@ export class DelegationTokenAuth implements WebHdfsAuth {
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/** Who to be to the NameNode, as settings; nothing set means simple auth as the OS user. */
+export interface WebHdfsIdentity {
+  /** Wins over the user: a token carries its own identity. */
+  readonly delegationToken?: string;
+  readonly user?: string;
+  /** Proxy user (`doas`) for simple auth. */
+  readonly doAs?: string;
+}
+
 /**
- * The auth the environment asks for: BERTH_HDFS_DELEGATION_TOKEN when set; else simple auth as
- * BERTH_HDFS_USER, else HADOOP_USER_NAME (what Hadoop's own clients read), else the OS user, with
- * BERTH_HDFS_DOAS as the proxy user when set.
+ * The identity the environment asks for: BERTH_HDFS_DELEGATION_TOKEN; the user from
+ * BERTH_HDFS_USER, else HADOOP_USER_NAME (what Hadoop's own clients read); BERTH_HDFS_DOAS.
  */
-export function authFromEnv(env: Env): WebHdfsAuth {
-  const token = nonEmpty(env.BERTH_HDFS_DELEGATION_TOKEN);
-  if (token !== undefined) return new DelegationTokenAuth(token);
-  const user = nonEmpty(env.BERTH_HDFS_USER) ?? nonEmpty(env.HADOOP_USER_NAME) ?? osUser();
+export function identityFromEnv(env: Env): WebHdfsIdentity {
+  const delegationToken = nonEmpty(env.BERTH_HDFS_DELEGATION_TOKEN);
+  const user = nonEmpty(env.BERTH_HDFS_USER) ?? nonEmpty(env.HADOOP_USER_NAME);
   const doAs = nonEmpty(env.BERTH_HDFS_DOAS);
-  return new SimpleAuth(user, doAs);
+  return {
+    ...(delegationToken === undefined ? {} : { delegationToken }),
+    ...(user === undefined ? {} : { user }),
+    ...(doAs === undefined ? {} : { doAs }),
+  };
+}
+
+/**
+ * The auth for an identity: its delegation token when set; else simple auth as its user, else
+ * the OS user (looked up here, when an HDFS store is opened), with its proxy user when set.
+ */
+export function createAuth(identity: WebHdfsIdentity = {}): WebHdfsAuth {
+  if (identity.delegationToken !== undefined) return new DelegationTokenAuth(identity.delegationToken);
+  return new SimpleAuth(identity.user ?? osUser(), identity.doAs);
 }
 
 function osUser(): string {

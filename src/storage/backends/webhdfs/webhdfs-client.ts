@@ -5,13 +5,14 @@
  * and ignores `startAfter` or `renameOptions` (scripts/services.md); 3.4 and older accept both.
  */
 import type { Readable } from 'node:stream';
+import type { Clock } from '../../../core/clock.js';
 import { BerthError } from '../../../core/errors.js';
 import { readHadoopConf } from './hadoop-conf.js';
 import type { HadoopConf } from './hadoop-conf.js';
 import { failoverAlways, failoverIdempotent, NameNodeFailover } from './namenode-failover.js';
 import type { WebHdfsAuth } from './webhdfs-auth.js';
 import { resolveNameNodes } from './webhdfs-config.js';
-import type { Env, NameNodeAddresses } from './webhdfs-config.js';
+import type { NameNodeAddresses, WebHdfsSettings } from './webhdfs-config.js';
 import { parseRemoteException, remoteError, StandbyError, statusError } from './webhdfs-errors.js';
 import type { RemoteException } from './webhdfs-errors.js';
 import { readText, release, send } from './webhdfs-http.js';
@@ -43,12 +44,14 @@ export class WebHdfsFailure extends Error {
   }
 }
 
-/** Settings of one client; `env` feeds HADOOP_CONF_DIR and BERTH_WEBHDFS_ADDRESS. */
+/** Settings of one client; `settings` gives the NameNode addresses and HADOOP_CONF_DIR. */
 export interface WebHdfsClientOptions {
   readonly location: HdfsLocation;
   readonly auth: WebHdfsAuth;
-  readonly env: Env;
+  readonly settings: WebHdfsSettings;
   readonly timeoutMs: number;
+  /** Runs the request timeouts. */
+  readonly clock: Clock;
 }
 
 /** Talks WebHDFS for one store; resolves its NameNode addresses on first use. */
@@ -178,6 +181,7 @@ export class WebHdfsClient {
       url,
       headers: { accept: 'application/json', ...headers },
       timeoutMs: this.#options.timeoutMs,
+      clock: this.#options.clock,
       where,
       server,
       ...(signal === undefined ? {} : { signal }),
@@ -186,16 +190,16 @@ export class WebHdfsClient {
 
   #resolve(): Promise<{ failover: NameNodeFailover; addresses: NameNodeAddresses }> {
     this.#failover ??= (async () => {
-      const { location, env } = this.#options;
-      const confDir = env.HADOOP_CONF_DIR?.trim();
+      const { location, settings } = this.#options;
+      const confDir = settings.hadoopConfDir;
       // The files are read only when they can matter: not for webhdfs://host:port, nor when
       // BERTH_WEBHDFS_ADDRESS names the NameNodes.
       const needsConf =
         confDir !== undefined &&
         confDir !== '' &&
-        (location.scheme === 'hdfs' ? !env.BERTH_WEBHDFS_ADDRESS?.trim() : location.port === undefined);
+        (location.scheme === 'hdfs' ? !settings.addresses?.length : location.port === undefined);
       const conf: HadoopConf | undefined = needsConf ? await readHadoopConf(confDir) : undefined;
-      const addresses = resolveNameNodes(location, env, conf);
+      const addresses = resolveNameNodes(location, settings, conf);
       return { failover: new NameNodeFailover(addresses.urls), addresses };
     })();
     return this.#failover;

@@ -15,6 +15,7 @@
  */
 import { BerthError } from '../../../core/errors.js';
 import type { HadoopConf } from './hadoop-conf.js';
+import { identityFromEnv, type WebHdfsIdentity } from './webhdfs-auth.js';
 import type { HdfsLocation } from './webhdfs-uri.js';
 
 /** Hadoop 3's default dfs.namenode.http-address port (DFSConfigKeys). */
@@ -35,12 +36,39 @@ export interface NameNodeAddresses {
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/** What the WebHDFS backend is told: where the NameNodes are, and who to be. */
+export interface WebHdfsSettings {
+  /** NameNode base URLs for hdfs:// URIs, from ADDRESS_ENV (parsed by parseAddressList). */
+  readonly addresses?: readonly string[];
+  /** Folder of core-site.xml and hdfs-site.xml (HADOOP_CONF_DIR), read on a store's first use. */
+  readonly hadoopConfDir?: string;
+  readonly identity?: WebHdfsIdentity;
+}
+
 /**
- * The WebHDFS addresses for `location`. `conf` is the parsed HADOOP_CONF_DIR (undefined when the
- * variable is unset). Throws BAD_SERVER_CONFIG naming the variable or key for a malformed value,
- * and UNSUPPORTED_STORE_URI for `hdfs:///path` with no default file system configured.
+ * The settings in `env`: ADDRESS_ENV, HADOOP_CONF_DIR and the identity (identityFromEnv).
+ * Throws BAD_SERVER_CONFIG naming ADDRESS_ENV for a malformed address list.
  */
-export function resolveNameNodes(location: HdfsLocation, env: Env, conf?: HadoopConf): NameNodeAddresses {
+export function webHdfsSettingsFromEnv(env: Env): WebHdfsSettings {
+  const listed = env[ADDRESS_ENV]?.trim();
+  const confDir = env.HADOOP_CONF_DIR?.trim();
+  return {
+    ...(listed ? { addresses: parseAddressList(listed) } : {}),
+    ...(confDir ? { hadoopConfDir: confDir } : {}),
+    identity: identityFromEnv(env),
+  };
+}
+
+/**
+ * The WebHDFS addresses for `location`. `conf` is the parsed HADOOP_CONF_DIR (undefined when none
+ * is set). Throws BAD_SERVER_CONFIG naming the key for a malformed value, and
+ * UNSUPPORTED_STORE_URI for `hdfs:///path` with no default file system configured.
+ */
+export function resolveNameNodes(
+  location: HdfsLocation,
+  settings: Pick<WebHdfsSettings, 'addresses'>,
+  conf?: HadoopConf,
+): NameNodeAddresses {
   if (location.scheme !== 'hdfs') {
     const secure = location.scheme === 'swebhdfs';
     const ha =
@@ -49,8 +77,8 @@ export function resolveNameNodes(location: HdfsLocation, env: Env, conf?: Hadoop
     const port = location.port ?? (secure ? DEFAULT_HTTPS_PORT : DEFAULT_HTTP_PORT);
     return { urls: [baseUrl(secure, location.host, port)], source: location.scheme };
   }
-  const listed = env[ADDRESS_ENV]?.trim();
-  if (listed) return { urls: parseAddressList(listed), source: ADDRESS_ENV };
+  const listed = settings.addresses;
+  if (listed !== undefined && listed.length > 0) return { urls: [...listed], source: ADDRESS_ENV };
   const host = location.host || defaultFsHost(location, conf);
   if (conf !== undefined) {
     const secure = conf.get('dfs.http.policy')?.toUpperCase() === 'HTTPS_ONLY';

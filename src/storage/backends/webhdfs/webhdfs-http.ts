@@ -3,14 +3,17 @@
  * answers CREATE's data PUT with an unsolicited `100 Continue` before its `201`, which undici
  * (Node's fetch) rejects as a bad response, while node:http reports it as an `information` event
  * and reads on (scripts/services.md). Using one client for every WebHDFS call keeps one set of
- * error and timeout rules. Each wait on the server is bounded by a Watchdog (http-request.ts).
+ * error and timeout rules. Each wait on the server is bounded by the shared Watchdog
+ * (storage/http/watchdog.ts), on the injected Clock.
  */
 import { request as httpRequest } from 'node:http';
 import type { IncomingMessage, ClientRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
+import type { Clock } from '../../../core/clock.js';
 import { BerthError } from '../../../core/errors.js';
-import { Watchdog } from '../../http-request.js';
+import { describeCause } from '../../http/describe-cause.js';
+import { Watchdog } from '../../http/watchdog.js';
 import { NotSentError } from './webhdfs-errors.js';
 
 /** One request; `body` is streamed (chunked) when a Readable, sent with a length when bytes. */
@@ -19,8 +22,9 @@ export interface HttpExchange {
   readonly url: URL;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: Readable | Uint8Array;
-  /** Bound on each wait for the server, ms. */
+  /** Bound on each wait for the server, ms, on `clock`. */
   readonly timeoutMs: number;
+  readonly clock: Clock;
   readonly signal?: AbortSignal;
   /** Names the request in errors: the hdfs:// URI of the path and which server ("NameNode ..."). */
   readonly where: string;
@@ -47,7 +51,7 @@ const MAX_TEXT_BYTES = 64 * 1024 * 1024;
  * STORE_UNREACHABLE; the caller's abort with CANCELLED. Error statuses resolve: callers map them.
  */
 export async function send(exchange: HttpExchange): Promise<HttpAnswer> {
-  const watchdog = new Watchdog(exchange.timeoutMs, exchange.signal);
+  const watchdog = new Watchdog(exchange.timeoutMs, exchange.clock, exchange.signal);
   const { method, url, body } = exchange;
   const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
     method,
@@ -258,12 +262,4 @@ function networkError(
   const message = `${where}: cannot reach ${server} (${describeCause(error)})`;
   if (!connected && (code === undefined || NOT_CONNECTED.has(code))) return new NotSentError(message, error);
   return new BerthError('STORE_UNREACHABLE', message, { cause: error });
-}
-
-/** "connect ECONNREFUSED 127.0.0.1:9870", looking into AggregateError (happy eyeballs). */
-export function describeCause(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) return describeCause(error.errors[0]);
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as NodeJS.ErrnoException).code;
-  return code !== undefined && !error.message.includes(code) ? `${error.message} [${code}]` : error.message;
 }

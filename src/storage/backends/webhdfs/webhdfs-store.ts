@@ -14,9 +14,11 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { BerthError } from '../../../core/errors.js';
 import { isTempName, TEMP_NAME_PREFIX } from '../../model-store.js';
-import type { ModelStore, ReadOptions, StoreEntry, StoreFactory, StoreOptions } from '../../model-store.js';
+import { systemClock } from '../../../core/clock.js';
+import type { ModelStore, ReadOptions, StoreEntry, StoreFactory } from '../../model-store.js';
+import { settingsSection, type StoreSettings } from '../../store-settings.js';
 import { checkRange, checkStorePath, compareNames, storeUriOf, throwIfCancelled } from '../../store-path.js';
-import { authFromEnv } from './webhdfs-auth.js';
+import { createAuth } from './webhdfs-auth.js';
 import type { WebHdfsAuth } from './webhdfs-auth.js';
 import { WebHdfsClient, WebHdfsFailure } from './webhdfs-client.js';
 import type { NameNodeAddresses } from './webhdfs-config.js';
@@ -28,15 +30,15 @@ import type { ListingMode } from './webhdfs-listing.js';
 import { hdfsPath, parseHdfsUri } from './webhdfs-uri.js';
 import type { HdfsLocation } from './webhdfs-uri.js';
 
-/** Default bound on each wait for a NameNode or DataNode, when StoreOptions.requestTimeoutMs is not set. */
+/** Default bound on each wait for a NameNode or DataNode, when StoreSettings.requestTimeoutMs is not set. */
 export const DEFAULT_WEBHDFS_TIMEOUT_MS = 30_000;
 
 /**
  * Opens an `hdfs:`, `webhdfs:` or `swebhdfs:` URL as a store; nothing is sent (and no Hadoop
- * configuration is read) until the first call. Settings come from `options.env` (process.env
- * when absent): see webhdfs-config.ts and webhdfs-auth.ts.
+ * configuration is read) until the first call. `settings.webhdfs` names the NameNodes and the
+ * identity (see webhdfs-config.ts and webhdfs-auth.ts); absent, the URI's host and the OS user.
  */
-export const createWebHdfsStore: StoreFactory = (uri, options) => new WebHdfsStore(uri, options);
+export const createWebHdfsStore: StoreFactory = (uri, settings) => new WebHdfsStore(uri, settings);
 
 /** A writable ModelStore over one HDFS folder, through WebHDFS. */
 export class WebHdfsStore implements ModelStore {
@@ -46,15 +48,16 @@ export class WebHdfsStore implements ModelStore {
   readonly #client: WebHdfsClient;
   readonly #listing: ListingMode = { batch: true };
 
-  constructor(uri: URL, options: StoreOptions = {}, auth?: WebHdfsAuth) {
+  constructor(uri: URL, settings: StoreSettings = {}, auth?: WebHdfsAuth) {
     this.location = parseHdfsUri(uri);
     this.uri = this.location.uri;
-    const env = options.env ?? process.env;
+    const webhdfs = settingsSection(settings.webhdfs) ?? {};
     this.#client = new WebHdfsClient({
       location: this.location,
-      auth: auth ?? authFromEnv(env),
-      env,
-      timeoutMs: options.requestTimeoutMs ?? DEFAULT_WEBHDFS_TIMEOUT_MS,
+      auth: auth ?? createAuth(webhdfs.identity),
+      settings: webhdfs,
+      timeoutMs: settings.requestTimeoutMs ?? DEFAULT_WEBHDFS_TIMEOUT_MS,
+      clock: settings.clock ?? systemClock,
     });
   }
 

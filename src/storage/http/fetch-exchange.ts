@@ -1,57 +1,40 @@
 /**
- * One HTTP exchange with a store: a bounded wait on the server, errors mapped onto store error
- * ids, and the response body as a Node stream. Shared by the http store and, later, by webhdfs.
+ * One fetch exchange with a store: each wait on the server bounded by a Watchdog on the injected
+ * Clock, errors mapped onto store error ids, and the response body as a Node stream.
  */
 import { Readable } from 'node:stream';
-import { BerthError } from '../core/errors.js';
+import type { Clock } from '../../core/clock.js';
+import { BerthError } from '../../core/errors.js';
+import { describeCause } from './describe-cause.js';
+import { Watchdog } from './watchdog.js';
+
+/** How long each wait on the server may take, on which clock, and the caller's signal. */
+export interface RequestTiming {
+  readonly timeoutMs: number;
+  readonly clock: Clock;
+  readonly signal?: AbortSignal | undefined;
+}
 
 /**
- * Aborts the exchange when the server is silent for `timeoutMs`, or when the caller's signal fires.
- * It bounds each wait (for headers, for the next body chunk), not the whole transfer, so a large
- * model that keeps arriving is never cut off, while a stalled server is.
+ * Sends one fetch and resolves when its head has arrived, with the watchdog that goes on bounding
+ * the body (disarmed until the body is read; the caller disposes it, or hands it to bodyStream).
+ * Any status resolves; a failure rejects with requestError's mapping, naming `where`.
  */
-export class Watchdog {
-  readonly signal: AbortSignal;
-  timedOut = false;
-  readonly #controller = new AbortController();
-  readonly #caller: AbortSignal | undefined;
-  readonly #onCallerAbort = (): void => this.#controller.abort(this.#caller?.reason);
-  #timer: NodeJS.Timeout | undefined;
-
-  constructor(
-    readonly timeoutMs: number,
-    caller?: AbortSignal,
-  ) {
-    this.signal = this.#controller.signal;
-    this.#caller = caller;
-    // An already-aborted signal fires no event: abort now, so the fetch fails as CANCELLED.
-    if (caller?.aborted) this.#controller.abort(caller.reason);
-    else caller?.addEventListener('abort', this.#onCallerAbort, { once: true });
-  }
-
-  /** Starts (or restarts) the clock for one wait on the server. */
-  arm(): void {
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      this.timedOut = true;
-      this.#controller.abort(new Error(`no response within ${this.timeoutMs} ms`));
-    }, this.timeoutMs);
-  }
-
-  /** Stops the clock while the consumer, not the server, is the one taking time. */
-  disarm(): void {
-    clearTimeout(this.#timer);
-  }
-
-  /** Releases the timer and the caller's listener; the exchange is over. */
-  dispose(): void {
-    clearTimeout(this.#timer);
-    this.#caller?.removeEventListener('abort', this.#onCallerAbort);
-  }
-
-  /** True when the caller, not the timeout, cancelled the exchange. */
-  get cancelled(): boolean {
-    return this.#caller?.aborted === true;
+export async function openFetch(
+  url: string,
+  init: Omit<RequestInit, 'signal'>,
+  timing: RequestTiming,
+  where: string,
+): Promise<{ response: Response; watchdog: Watchdog }> {
+  const watchdog = new Watchdog(timing.timeoutMs, timing.clock, timing.signal);
+  try {
+    watchdog.arm();
+    const response = await fetch(url, { ...init, signal: watchdog.signal });
+    watchdog.disarm();
+    return { response, watchdog };
+  } catch (error) {
+    watchdog.dispose();
+    throw requestError(error, where, watchdog);
   }
 }
 
@@ -90,20 +73,6 @@ export function statusError(response: Response, where: string): BerthError {
     return new BerthError('STORE_UNREACHABLE', `${where}: the store is unavailable (${status})`);
   }
   return new BerthError('STORE_ERROR', `${where}: unexpected answer ${status}`);
-}
-
-/** undici reports "fetch failed" with the useful part (ECONNREFUSED, ENOTFOUND...) in `cause`. */
-function describeCause(error: unknown): string {
-  const parts: string[] = [];
-  for (let current = error; current instanceof Error && parts.length < 4; current = current.cause) {
-    const code = (current as NodeJS.ErrnoException).code;
-    parts.push(
-      code !== undefined && !current.message.includes(code)
-        ? `${current.message} [${code}]`
-        : current.message,
-    );
-  }
-  return parts.length > 0 ? parts.join(': ') : String(error);
 }
 
 /** The part of a body to hand on: skip `skip` bytes, then at most `limit` bytes. */

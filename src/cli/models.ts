@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { BerthError } from '../core/errors.js';
 import {
   gcStore,
   listModels,
@@ -88,9 +89,15 @@ function openStores(): StoreRegistry {
   return createDefaultStoreRegistry(resolveStoreSettings(process.env));
 }
 
+/** One `--lineage key=value`; a BerthError (not a bare Error, which would read as INTERNAL) otherwise. */
 function collectPairs(value: string, previous: Record<string, string>): Record<string, string> {
   const eq = value.indexOf('=');
-  if (eq <= 0) throw new Error(`--lineage ${value}: expected key=value`);
+  if (eq <= 0) {
+    throw new BerthError(
+      'INVALID_REQUEST',
+      `--lineage ${JSON.stringify(value)}: expected key=value with a non-empty key, e.g. --lineage git_sha=3f2a9c1`,
+    );
+  }
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
 }
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { predict } from '../client/predict-client.js';
+import { BerthError } from '../core/errors.js';
 
 export function registerPredictCommand(program: Command, setExit: (code: number) => void): void {
   program
@@ -13,7 +14,7 @@ export function registerPredictCommand(program: Command, setExit: (code: number)
     .option('--timeout-ms <ms>', 'give up after this long', Number, 30_000)
     .action(
       async (url: string, model: string, input: string | undefined, options: Record<string, unknown>) => {
-        const body = input && input !== '-' ? await readFile(input, 'utf8') : await readStdin();
+        const body = input && input !== '-' ? await readInputFile(input) : await readStdin();
         const result = await predict({
           url,
           model,
@@ -25,6 +26,26 @@ export function registerPredictCommand(program: Command, setExit: (code: number)
         if (!result.ok) setExit(1);
       },
     );
+}
+
+/** The request file; a missing or unreadable one is the user's mistake, named with what was expected. */
+async function readInputFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a folder'
+          : `could not be read (${(error as Error).message})`;
+    throw new BerthError(
+      'INVALID_REQUEST',
+      `predict input ${JSON.stringify(path)}: ${why}; expected a V2 inference request JSON file, or "-" to read stdin`,
+      { cause: error },
+    );
+  }
 }
 
 async function readStdin(): Promise<string> {

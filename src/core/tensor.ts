@@ -63,6 +63,12 @@ export function isDataType(value: unknown): value is DataType {
   return typeof value === 'string' && (DATATYPES as readonly string[]).includes(value);
 }
 
+/**
+ * Most dimensions a tensor may have (numpy's limit). Nested request data deeper than this is refused
+ * before it is walked, so a body nested 10,000 deep cannot exhaust the call stack.
+ */
+export const MAX_TENSOR_RANK = 64;
+
 /** Number of elements for a concrete shape (1 for a scalar). */
 export function elementCount(shape: readonly number[]): number {
   let count = 1;

@@ -39,14 +39,42 @@ export async function warmUp(plan: WarmupPlan): Promise<number> {
     }
   }
   for (const file of config.warmup.requests) {
-    const path = join(plan.dir, file);
-    const request = plan.decodeRequest(await readFile(path), `${plan.where}/${file}`);
+    const request = await readWarmupRequest(plan, file);
     const inputs = new Map(request.inputs.map((tensor) => [tensor.name, tensor]));
     const wanted = request.outputs?.map((output) => output.name) ?? outputNames;
     await runOrExplain(() => model.infer(inputs, wanted), `request file ${file}`, plan);
     runs += 1;
   }
   return runs;
+}
+
+/**
+ * Reads and decodes one sample request. A file berth.yaml names but the version folder lacks, or
+ * one that is not a V2 request, is the model's fault: WARMUP_FAILED with the file and the URI.
+ */
+async function readWarmupRequest(plan: WarmupPlan, file: string): Promise<InferRequest> {
+  const uri = `${plan.where}/${file}`;
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(join(plan.dir, file));
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    const why = missing ? 'is not in the version folder' : `could not be read (${(error as Error).message})`;
+    throw new BerthError(
+      'WARMUP_FAILED',
+      `${uri}: warm-up request file "${file}" (warmup.requests in berth.yaml) ${why}; expected a V2 inference request JSON file in ${plan.where}`,
+      { cause: error },
+    );
+  }
+  try {
+    return plan.decodeRequest(bytes, uri);
+  } catch (error) {
+    throw new BerthError(
+      'WARMUP_FAILED',
+      `${uri}: warm-up request file "${file}" is not a valid V2 inference request: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
 }
 
 /**

@@ -78,13 +78,8 @@ export function createServingCore(config: ServerConfig, deps: ServingCoreDeps): 
     runtime: deps.runtime ?? new OnnxRuntime({ instances: config.instances, logger }),
     // Server-wide batching settings override berth.yaml here, so warm-up and the batcher agree.
     readConfig: async (dir, where) => withServerOverrides(await readModelConfig(dir, where), config),
-    decodeWarmupRequest: (bytes, where) => {
-      try {
-        return decodeInferRequest(JSON.parse(Buffer.from(bytes).toString('utf8')));
-      } catch (error) {
-        throw new Error(`${where}: ${(error as Error).message}`, { cause: error });
-      }
-    },
+    // warmup.ts names the file and turns any failure here into WARMUP_FAILED.
+    decodeWarmupRequest: (bytes) => decodeInferRequest(JSON.parse(Buffer.from(bytes).toString('utf8'))),
     schedulerFor: createSchedulerFactory({ logger, clock, metrics }),
     logger,
     clock,

@@ -81,4 +81,16 @@ describe('berth models push | ls | pull | rm on a file store', () => {
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^berth: BERTH_ERR_INVALID_REQUEST: .*nope: not a folder/m);
   });
+
+  it('a --lineage value without key=value fails with a clear line and publishes nothing', async () => {
+    for (const value of ['no-equals', '=abc']) {
+      const result = await berth('models', 'push', source, `${storeUri}/lineage`, '--lineage', value);
+      assert.equal(result.code, 1);
+      assert.equal(
+        result.stderr.trim(),
+        `berth: BERTH_ERR_INVALID_REQUEST: --lineage "${value}": expected key=value with a non-empty key, e.g. --lineage git_sha=3f2a9c1`,
+      );
+    }
+    await assert.rejects(readdir(join(base, 'store', 'lineage')), { code: 'ENOENT' });
+  });
 });

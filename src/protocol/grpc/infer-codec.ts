@@ -11,6 +11,7 @@ import {
   DATATYPES,
   elementCount,
   isDataType,
+  MAX_TENSOR_RANK,
   type DataType,
   type Tensor,
   type TensorData,
@@ -109,6 +110,7 @@ export function encodeModelInferResponse(response: InferResponse): ModelInferRes
     model_name: response.modelName,
     model_version: response.modelVersion,
     ...(response.id !== undefined ? { id: response.id } : {}),
+    ...(response.parameters !== undefined ? { parameters: encodeParameters(response.parameters)! } : {}),
     outputs: response.outputs.map((tensor) => ({
       name: tensor.name,
       datatype: tensor.datatype,
@@ -230,6 +232,9 @@ function checkRange(values: number[], datatype: DataType, at: string): number[] 
 }
 
 function decodeShape(dims: readonly Int64[], field: string): number[] {
+  if (dims.length > MAX_TENSOR_RANK) {
+    throw invalid(field, `at most ${MAX_TENSOR_RANK} dimensions`, `${dims.length} dimensions`);
+  }
   const shape: number[] = [];
   for (const dim of dims) {
     const value = Number(dim);
@@ -241,7 +246,10 @@ function decodeShape(dims: readonly Int64[], field: string): number[] {
   return shape;
 }
 
-/** InferParameter map → core parameters; int64 values become numbers when exact, else strings. */
+/**
+ * InferParameter map → core parameters. int64 and uint64 values become numbers when a double holds
+ * them exactly, else decimal strings: a uint64 of 2^64-1 must not turn into 18446744073709552000.
+ */
 export function decodeParameters(map: ParameterMap | undefined): Parameters | undefined {
   if (map === undefined) return undefined;
   const entries = Object.entries(map);
@@ -255,17 +263,41 @@ export function decodeParameters(map: ParameterMap | undefined): Parameters | un
       case 'string_param':
         parameters[key] = parameter.string_param ?? '';
         break;
-      case 'int64_param': {
-        const value = parameter.int64_param ?? 0;
-        const number = Number(value);
-        parameters[key] = Number.isSafeInteger(number) ? number : String(value);
+      case 'int64_param':
+        parameters[key] = exactInteger(parameter.int64_param ?? 0);
         break;
-      }
+      case 'uint64_param':
+        parameters[key] = exactInteger(parameter.uint64_param ?? 0);
+        break;
+      case 'double_param':
+        parameters[key] = parameter.double_param ?? 0;
+        break;
       default:
       // No value set: the parameter carries nothing.
     }
   }
   return parameters;
+}
+
+/**
+ * Core parameters → InferParameter map: integers as int64_param, other numbers as double_param.
+ * Decimal strings stay string_param: the core form cannot tell them from text.
+ */
+export function encodeParameters(parameters: Parameters | undefined): ParameterMap | undefined {
+  if (parameters === undefined) return undefined;
+  const map: ParameterMap = {};
+  for (const [key, value] of Object.entries(parameters)) {
+    if (typeof value === 'boolean') map[key] = { bool_param: value, parameter_choice: 'bool_param' };
+    else if (typeof value === 'string') map[key] = { string_param: value, parameter_choice: 'string_param' };
+    else if (Number.isSafeInteger(value)) map[key] = { int64_param: value, parameter_choice: 'int64_param' };
+    else map[key] = { double_param: value, parameter_choice: 'double_param' };
+  }
+  return map;
+}
+
+function exactInteger(value: Int64): number | string {
+  const number = Number(value);
+  return Number.isSafeInteger(number) ? number : String(value);
 }
 
 function invalid(field: string, expected: string, shown: string): BerthError {

@@ -23,7 +23,9 @@ export interface InferParameterMessage {
   bool_param?: boolean;
   int64_param?: Int64;
   string_param?: string;
-  parameter_choice?: 'bool_param' | 'int64_param' | 'string_param';
+  double_param?: number;
+  uint64_param?: Int64;
+  parameter_choice?: 'bool_param' | 'int64_param' | 'string_param' | 'double_param' | 'uint64_param';
 }
 
 export type ParameterMap = Record<string, InferParameterMessage>;

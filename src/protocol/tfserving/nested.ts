@@ -1,11 +1,21 @@
 /** Nested JSON lists ↔ flat values + shape, as TF Serving's REST API carries tensors. */
 import { BerthError } from '../../core/errors.js';
+import { MAX_TENSOR_RANK } from '../../core/tensor.js';
 
-/** Shape of a nested list from its first elements; the flattening below checks the rest agree. */
-export function shapeOf(value: unknown): number[] {
+/**
+ * Shape of a nested list from its first elements; the flattening below checks the rest agree. More
+ * than MAX_TENSOR_RANK levels are refused here, which also bounds the recursion of `flatten`.
+ */
+export function shapeOf(value: unknown, field: string): number[] {
   const shape: number[] = [];
   let level = value;
   while (Array.isArray(level)) {
+    if (shape.length === MAX_TENSOR_RANK) {
+      throw new BerthError(
+        'INPUT_SHAPE',
+        `${field}: nested lists deeper than ${MAX_TENSOR_RANK} levels; expected at most ${MAX_TENSOR_RANK}, one per dimension`,
+      );
+    }
     shape.push(level.length);
     level = level[0];
   }

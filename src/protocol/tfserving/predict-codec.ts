@@ -71,7 +71,7 @@ function decodeColumns(columns: unknown, specs: readonly TensorSpec[]): Tensor[]
 }
 
 function toTensor(spec: TensorSpec, value: unknown, field: string): Tensor {
-  const shape = shapeOf(value);
+  const shape = shapeOf(value, field);
   const flat = flatten(value, shape, field);
   if (spec.datatype === 'BYTES') {
     const data = flat.map((item, index) => bytesOf(item, `${field}[${index}]`));

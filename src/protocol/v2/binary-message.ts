@@ -8,6 +8,7 @@
 import { BerthError } from '../../core/errors.js';
 import type { InferRequest, InferResponse } from '../../core/inference.js';
 import type { Tensor } from '../../core/tensor.js';
+import { previewJson } from '../json-preview.js';
 import { decodeRawData, encodeRawData, rawByteLength } from './binary-codec.js';
 import { decodeInferRequest } from './json-codec.js';
 import { dataToJsonText } from './tensor-json.js';
@@ -166,15 +167,16 @@ function binaryDataSize(input: unknown, index: number): number | undefined {
   const { name, data, parameters } = input as { name?: unknown; data?: unknown; parameters?: unknown };
   if (typeof parameters !== 'object' || parameters === null) return undefined;
   const size = (parameters as Record<string, unknown>).binary_data_size;
-  if (size === undefined) return undefined;
+  // null is absent, as the JSON codec reads every optional field.
+  if (size === undefined || size === null) return undefined;
   const where = `inputs[${index}]${typeof name === 'string' ? ` ("${name}")` : ''}`;
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
     throw new BerthError(
       'INVALID_REQUEST',
-      `${where}.parameters.binary_data_size: expected a non-negative integer (bytes), got ${JSON.stringify(size)}`,
+      `${where}.parameters.binary_data_size: expected a non-negative integer (bytes), got ${previewJson(size)}`,
     );
   }
-  if (data !== undefined) {
+  if (data !== undefined && data !== null) {
     throw new BerthError(
       'INVALID_REQUEST',
       `${where}: both data and parameters.binary_data_size are given; send the tensor one way`,
@@ -189,5 +191,5 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function optionalBoolean(value: unknown, field: string): boolean | undefined {
   if (value === undefined || typeof value === 'boolean') return value;
-  throw new BerthError('INVALID_REQUEST', `${field}: expected true or false, got ${JSON.stringify(value)}`);
+  throw new BerthError('INVALID_REQUEST', `${field}: expected true or false, got ${previewJson(value)}`);
 }

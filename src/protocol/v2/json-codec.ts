@@ -11,10 +11,15 @@ import type {
   RequestedOutput,
   ServerMetadata,
 } from '../../core/inference.js';
-import { isDataType, DATATYPES, type Tensor, type TensorSpec } from '../../core/tensor.js';
+import { isDataType, DATATYPES, MAX_TENSOR_RANK, type Tensor, type TensorSpec } from '../../core/tensor.js';
+import { previewJson } from '../json-preview.js';
 import { dataFromJson, dataToJsonText } from './tensor-json.js';
 
-/** Decodes a parsed `$inference_request` object. */
+/**
+ * Decodes a parsed `$inference_request` object. `null` for an optional field (id, parameters,
+ * outputs, a tensor's parameters, one parameter's value) means absent, as pydantic clients send
+ * unset fields; an empty `outputs` list asks for every output, as KServe and Triton read it.
+ */
 export function decodeInferRequest(body: unknown): InferRequest {
   const request = asObject(body, 'request body');
   const id = optionalString(request.id, 'id');
@@ -23,16 +28,15 @@ export function decodeInferRequest(body: unknown): InferRequest {
     throw invalid('inputs', 'a non-empty array of input tensors', request.inputs);
   }
   const inputs = request.inputs.map((input, index) => decodeInput(input, `inputs[${index}]`));
-  const outputs =
-    request.outputs === undefined
-      ? undefined
-      : Array.isArray(request.outputs)
-        ? request.outputs.map((output, index) => decodeOutput(output, `outputs[${index}]`))
-        : invalid('outputs', 'an array of {"name": ...} objects', request.outputs);
+  const outputs = isAbsent(request.outputs)
+    ? undefined
+    : Array.isArray(request.outputs)
+      ? request.outputs.map((output, index) => decodeOutput(output, `outputs[${index}]`))
+      : invalid('outputs', 'an array of {"name": ...} objects', request.outputs);
   return {
     ...(id !== undefined ? { id } : {}),
     inputs,
-    ...(outputs !== undefined ? { outputs } : {}),
+    ...(outputs !== undefined && outputs.length > 0 ? { outputs } : {}),
     ...(parameters !== undefined ? { parameters } : {}),
   };
 }
@@ -57,6 +61,12 @@ function decodeInput(value: unknown, field: string): Tensor {
 function decodeShape(value: unknown, field: string): number[] {
   if (!Array.isArray(value) || !value.every((dim) => Number.isSafeInteger(dim) && dim >= 0)) {
     throw invalid(field, 'an array of non-negative integers', value);
+  }
+  if (value.length > MAX_TENSOR_RANK) {
+    throw new BerthError(
+      'INVALID_REQUEST',
+      `${field}: expected at most ${MAX_TENSOR_RANK} dimensions, got ${value.length}`,
+    );
   }
   return value as number[];
 }
@@ -109,27 +119,28 @@ function asObject(value: unknown, field: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+function isAbsent(value: unknown): value is null | undefined {
+  return value === undefined || value === null;
+}
+
 function optionalString(value: unknown, field: string): string | undefined {
-  if (value === undefined) return undefined;
+  if (isAbsent(value)) return undefined;
   if (typeof value !== 'string') throw invalid(field, 'a string', value);
   return value;
 }
 
 function optionalParameters(value: unknown, field: string): Parameters | undefined {
-  if (value === undefined) return undefined;
-  const parameters = asObject(value, field);
-  for (const [key, entry] of Object.entries(parameters)) {
-    if (!['string', 'number', 'boolean'].includes(typeof entry)) {
+  if (isAbsent(value)) return undefined;
+  const entries = Object.entries(asObject(value, field)).filter(([, entry]) => entry !== null);
+  for (const [key, entry] of entries) {
+    if (typeof entry !== 'string' && typeof entry !== 'number' && typeof entry !== 'boolean') {
       throw invalid(`${field}.${key}`, 'a string, number or boolean', entry);
     }
   }
-  return parameters as Parameters;
+  // fromEntries defines keys as own properties, so even "__proto__" stays a plain parameter.
+  return Object.fromEntries(entries) as Parameters;
 }
 
 function invalid(field: string, expected: string, value: unknown): never {
-  const shown = value === undefined ? 'nothing' : (JSON.stringify(value) ?? String(value));
-  throw new BerthError(
-    'INVALID_REQUEST',
-    `${field}: expected ${expected}, got ${shown.length > 60 ? `${shown.slice(0, 60)}…` : shown}`,
-  );
+  throw new BerthError('INVALID_REQUEST', `${field}: expected ${expected}, got ${previewJson(value)}`);
 }

@@ -5,7 +5,8 @@
  */
 import { BerthError } from '../../core/errors.js';
 import { fromHalfBits, toHalfBits } from '../../core/float16.js';
-import { allocateData, type DataType, type TensorData } from '../../core/tensor.js';
+import { allocateData, MAX_TENSOR_RANK, type DataType, type TensorData } from '../../core/tensor.js';
+import { previewJson } from '../json-preview.js';
 
 const INTEGER_RANGES: Partial<Record<DataType, readonly [number, number]>> = {
   UINT8: [0, 0xff],
@@ -22,7 +23,8 @@ const decoder = new TextDecoder('utf-8', { fatal: false });
 /** Converts a JSON `data` array into typed data; `field` names it in errors (e.g. inputs[0].data). */
 export function dataFromJson(datatype: DataType, values: unknown, field: string): TensorData {
   if (!Array.isArray(values)) throw invalid(field, 'an array', values);
-  const flat: unknown[] = values.length > 0 && Array.isArray(values[0]) ? values.flat(Infinity) : values;
+  const flat: unknown[] =
+    values.length > 0 && Array.isArray(values[0]) ? flattenNested(values, field) : values;
   const data = allocateData(datatype, flat.length);
   const range = INTEGER_RANGES[datatype];
   for (let index = 0; index < flat.length; index += 1) {
@@ -58,6 +60,42 @@ export function dataFromJson(datatype: DataType, values: unknown, field: string)
     }
   }
   return data;
+}
+
+/**
+ * Nested row-major data as one flat list. An explicit stack, not recursion or Array.prototype.flat
+ * (both overflow the call stack on a body nested 10,000 deep); nesting beyond MAX_TENSOR_RANK is
+ * refused with the field named.
+ */
+function flattenNested(values: readonly unknown[], field: string): unknown[] {
+  const flat: unknown[] = [];
+  const lists: (readonly unknown[])[] = [values];
+  const next: number[] = [0];
+  while (lists.length > 0) {
+    const top = lists.length - 1;
+    const list = lists[top]!;
+    const index = next[top]!;
+    if (index === list.length) {
+      lists.pop();
+      next.pop();
+      continue;
+    }
+    next[top] = index + 1;
+    const item = list[index];
+    if (!Array.isArray(item)) {
+      flat.push(item);
+      continue;
+    }
+    if (lists.length === MAX_TENSOR_RANK) {
+      throw new BerthError(
+        'INPUT_SHAPE',
+        `${field}: nested lists deeper than ${MAX_TENSOR_RANK} levels; expected at most ${MAX_TENSOR_RANK}, one per dimension`,
+      );
+    }
+    lists.push(item);
+    next.push(0);
+  }
+  return flat;
 }
 
 /** 64-bit integers come as JSON numbers (safe range) or as decimal strings for full precision. */
@@ -99,9 +137,5 @@ function floatsToJson(values: ArrayLike<number> & { join(separator: string): str
 }
 
 function invalid(field: string, expected: string, value: unknown): BerthError {
-  const shown = JSON.stringify(value) ?? String(value);
-  return new BerthError(
-    'INPUT_DATA',
-    `${field}: expected ${expected}, got ${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown}`,
-  );
+  return new BerthError('INPUT_DATA', `${field}: expected ${expected}, got ${previewJson(value, 40)}`);
 }

@@ -8,6 +8,7 @@ import Fastify, {
   LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
 import type { Registry } from 'prom-client';
@@ -40,6 +41,11 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     return503OnClosing: false,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    // `/v2/` is `/v2`, as clients that join a base URL and a path with a slash send it.
+    routerOptions: { ignoreTrailingSlash: true },
+    // Bad URL encoding and over-long path segments are answered before routing, by default in
+    // fastify's own body shape: give them ours.
+    frameworkErrors: (error, request, reply) => replyWithError(error, request, reply, bodyLimit),
   });
 
   // JSON for every other content type: `curl -d` sends form-urlencoded, and the body is JSON on every route.
@@ -74,20 +80,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     if (!request.url.startsWith('/v2/health') && request.url !== '/metrics') admission.assertAccepting();
   });
 
-  app.setErrorHandler((error, request, reply) => {
-    const typed = fromFrameworkError(error, bodyLimit);
-    const status = httpStatusOf(typed);
-    const fields = { err: typed.stableId, status, url: request.url };
-    // Overload and draining answers are counted in metrics; a log line each would add load exactly
-    // when the server has none to spare, so they go to debug.
-    if (typed.code === 'UNAVAILABLE') request.log.debug(fields, typed.message);
-    else if (status >= 500) request.log.error({ ...fields, cause: typed.cause }, typed.message);
-    else request.log.info(fields, typed.message);
-    if (typed.id === 'SHUTTING_DOWN') reply.header('connection', 'close');
-    // RFC 9110 §10.2.3: a full queue drains in well under a second; tell clients when to come back.
-    if (typed.id === 'QUEUE_FULL') reply.header('retry-after', '1');
-    void reply.code(status).send({ error: typed.message, code: typed.stableId });
-  });
+  app.setErrorHandler((error, request, reply) => replyWithError(error, request, reply, bodyLimit));
 
   app.setNotFoundHandler((request) => {
     throw new BerthError('ROUTE_NOT_FOUND', `no endpoint ${request.method} ${request.url.split('?')[0]}`);
@@ -97,6 +90,30 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   registerTfServingRoutes(app, dataPlane);
   registerOpsRoutes(app, options.metricsRegistry);
   return app;
+}
+
+/** Every error answer: the BerthError body, its status, one log line at the level it deserves. */
+function replyWithError(
+  error: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  bodyLimit: number,
+): void {
+  const typed = fromFrameworkError(error, bodyLimit);
+  const status = httpStatusOf(typed);
+  const fields = { err: typed.stableId, status, url: request.url };
+  // Overload and draining answers are counted in metrics; a log line each would add load exactly
+  // when the server has none to spare, so they go to debug. So does the answer to a client that
+  // left: nobody reads it, and it is no server fault.
+  if (typed.code === 'UNAVAILABLE' || reply.raw.destroyed) request.log.debug(fields, typed.message);
+  else if (status >= 500) request.log.error({ ...fields, cause: typed.cause }, typed.message);
+  else request.log.info(fields, typed.message);
+  // Framework errors answered before routing skip the onRequest hook that sets it.
+  reply.header('x-request-id', request.id);
+  if (typed.id === 'SHUTTING_DOWN') reply.header('connection', 'close');
+  // RFC 9110 §10.2.3: a full queue drains in well under a second; tell clients when to come back.
+  if (typed.id === 'QUEUE_FULL') reply.header('retry-after', '1');
+  void reply.code(status).send({ error: typed.message, code: typed.stableId });
 }
 
 function parseJsonBody(text: string): unknown {

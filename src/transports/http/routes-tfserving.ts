@@ -4,6 +4,7 @@ import { BerthError } from '../../core/errors.js';
 import type { DataPlane } from '../../dataplane/data-plane.js';
 import { decodePredictRequest, encodePredictResponse } from '../../protocol/tfserving/predict-codec.js';
 import { encodeModelStatus, encodeTfMetadata } from '../../protocol/tfserving/status-codec.js';
+import { disconnectSignal } from './disconnect-signal.js';
 
 interface ModelParams {
   model: string;
@@ -28,7 +29,7 @@ export function registerTfServingRoutes(app: FastifyInstance, dataPlane: DataPla
     const name = match.groups.name!;
     const metadata = dataPlane.modelMetadata(name, version);
     const { request: inferRequest, format } = decodePredictRequest(request.body, metadata.inputs);
-    const response = await dataPlane.infer(name, version, inferRequest, 'tfserving');
+    const response = await dataPlane.infer(name, version, inferRequest, 'tfserving', disconnectSignal(reply));
     return reply.send(encodePredictResponse(response, format));
   };
 

@@ -13,6 +13,7 @@ import {
   INFERENCE_HEADER,
   selectBinaryOutputs,
 } from '../../protocol/v2/binary-message.js';
+import { disconnectSignal } from './disconnect-signal.js';
 
 interface ModelParams {
   model: string;
@@ -51,6 +52,7 @@ export function registerV2Routes(app: FastifyInstance, dataPlane: DataPlane): vo
         request.params.version,
         inferRequest,
         'v2',
+        disconnectSignal(reply),
       );
       if (binary === undefined) return reply.type('application/json').send(encodeInferResponse(response));
       const encoded = encodeBinaryInferResponse(response, binary);

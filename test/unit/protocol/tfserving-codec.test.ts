@@ -110,3 +110,34 @@ describe('TF Serving predict codec', () => {
     );
   });
 });
+
+describe('TF Serving predict codec: hostile nesting', () => {
+  const nested = (depth: number): unknown => JSON.parse(`${'['.repeat(depth)}1${']'.repeat(depth)}`);
+  const deep = nested(10_000);
+  const bodies: Array<[string, unknown, readonly TensorSpec[], RegExp]> = [
+    ['row instances', { instances: deep }, single, /^instances: nested lists deeper than 64 levels/],
+    ['columnar inputs', { inputs: deep }, single, /^inputs: nested lists deeper than 64 levels/],
+    ['a named instance', { instances: [{ a: deep, b: [1] }] }, pair, /^instances\[\*\]\.a: nested lists/],
+    ['a named column', { inputs: { a: [[1, 2]], b: deep } }, pair, /^inputs\.b: nested lists deeper/],
+    [
+      'a BYTES instance',
+      { instances: deep },
+      [{ name: 's', datatype: 'BYTES', shape: [-1] }],
+      /^instances: nested lists deeper/,
+    ],
+  ];
+  for (const [where, body, specs, message] of bodies) {
+    it(`refuses a 10,000-deep list in ${where} as INPUT_SHAPE`, () => {
+      assert.throws(
+        () => decodePredictRequest(body, specs),
+        (error: unknown) =>
+          error instanceof BerthError && error.id === 'INPUT_SHAPE' && message.test(error.message),
+      );
+    });
+  }
+
+  it('still decodes 64 levels, the largest rank', () => {
+    const { request } = decodePredictRequest({ instances: nested(64) }, single);
+    assert.equal(request.inputs[0]!.shape.length, 64);
+  });
+});

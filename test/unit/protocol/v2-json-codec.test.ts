@@ -175,3 +175,93 @@ describe('V2 JSON codec', () => {
     });
   }
 });
+
+/** A list nested `depth` levels deep around one value, built without recursion. */
+function nested(depth: number, leaf: unknown = 1): unknown {
+  return JSON.parse(`${'['.repeat(depth)}${JSON.stringify(leaf)}${']'.repeat(depth)}`);
+}
+
+describe('V2 JSON codec: hostile nesting', () => {
+  const input = (data: unknown, shape: number[] = [1]) => ({
+    inputs: [{ name: 'x', datatype: 'FP32', shape, data }],
+  });
+
+  it('flattens data nested as deep as the largest rank', () => {
+    const request = decodeInferRequest(input(nested(64, 7), Array(64).fill(1)));
+    assert.deepEqual(Array.from(request.inputs[0]!.data as Float32Array), [7]);
+  });
+
+  it('refuses data nested deeper than the largest rank, naming the field', () => {
+    for (const depth of [65, 10_000]) {
+      const error = decodeError(input(nested(depth)));
+      assert.equal(error.id, 'INPUT_SHAPE');
+      assert.match(error.message, /^inputs\[0\] \("x"\)\.data: nested lists deeper than 64 levels/);
+    }
+  });
+
+  const deep = nested(10_000);
+  const places: Array<[string, unknown, RegExp]> = [
+    ['an element of flat data', input([1, deep]), /^inputs\[0\] \("x"\)\.data\[1\]: expected a number/],
+    ['the inputs list', { inputs: deep }, /^inputs\[0\]: expected a JSON object, got \[\[\[/],
+    ['the shape', input([], deep as number[]), /^inputs\[0\] \("x"\)\.shape: expected an array/],
+    ['the id', { id: deep, inputs: [] }, /^id: expected a string/],
+    ['a parameter', { parameters: { p: deep }, inputs: [] }, /^parameters\.p: expected a string/],
+    ['the outputs', { ...input([1]), outputs: [deep] }, /^outputs\[0\]: expected a JSON object/],
+    ['the body', deep, /^request body: expected a JSON object/],
+  ];
+  for (const [where, body, message] of places) {
+    it(`answers a 10,000-deep list in ${where} with a short message`, () => {
+      const error = decodeError(body);
+      assert.notEqual(error.id, 'INTERNAL');
+      assert.match(error.message, message);
+      assert.ok(error.message.length < 200, error.message);
+    });
+  }
+});
+
+describe('V2 JSON codec: null and empty lists as pydantic clients send them', () => {
+  const x = { name: 'x', datatype: 'FP32', shape: [1], data: [1] };
+
+  it('reads null id, parameters and outputs as absent', () => {
+    const request = decodeInferRequest({ id: null, parameters: null, outputs: null, inputs: [x] });
+    assert.deepEqual(Object.keys(request), ['inputs']);
+  });
+
+  it('reads null tensor parameters and null parameter values as absent', () => {
+    const request = decodeInferRequest({
+      parameters: { content_type: null, priority: 2 },
+      inputs: [{ ...x, parameters: null }],
+      outputs: [
+        { name: 'y', parameters: null },
+        { name: 'z', parameters: { binary_data: null } },
+      ],
+    });
+    assert.deepEqual(request.parameters, { priority: 2 });
+    assert.deepEqual(request.outputs, [{ name: 'y' }, { name: 'z', parameters: {} }]);
+  });
+
+  it('reads an empty outputs list as "every output"', () => {
+    assert.equal(decodeInferRequest({ outputs: [], inputs: [x] }).outputs, undefined);
+  });
+
+  it('keeps a "__proto__" parameter as a plain parameter', () => {
+    const request = decodeInferRequest(
+      JSON.parse('{"parameters":{"__proto__":"p"},"inputs":[]}'.replace('[]', JSON.stringify([x]))),
+    );
+    assert.deepEqual(Object.entries(request.parameters!), [['__proto__', 'p']]);
+  });
+
+  it('still refuses null where a value is required', () => {
+    assert.match(decodeError({ inputs: null }).message, /^inputs: expected a non-empty array/);
+    assert.match(decodeError({ inputs: [{ ...x, data: null }] }).message, /\.data: expected an array/);
+  });
+});
+
+describe('V2 JSON codec: shapes', () => {
+  it('refuses more dimensions than the largest rank', () => {
+    const error = decodeError({
+      inputs: [{ name: 'x', datatype: 'FP32', shape: Array(65).fill(1), data: [1] }],
+    });
+    assert.equal(error.message, 'inputs[0] ("x").shape: expected at most 64 dimensions, got 65');
+  });
+});

@@ -7,7 +7,10 @@ import {
   decodeModelInferRequest,
   decodeParameters,
   encodeModelInferResponse,
+  encodeParameters,
 } from '../../../../src/protocol/grpc/infer-codec.js';
+import type { ModelInferRequestMessage } from '../../../../src/protocol/grpc/messages.js';
+import { inferenceServiceDefinition } from '../../../../src/transports/grpc/proto.js';
 
 describe('gRPC status mapping', () => {
   const expected: Record<string, status> = {
@@ -100,5 +103,73 @@ describe('gRPC infer codec', () => {
     assert.equal(message.raw_output_contents[0]!.buffer, scores.buffer);
     assert.deepEqual(Array.from(message.raw_output_contents[1]!), [2, 0, 0, 0, 0x61, 0x62]);
     assert.equal(message.id, 'r');
+  });
+});
+
+describe('gRPC infer codec: shapes', () => {
+  it('refuses more dimensions than the largest rank', () => {
+    assert.throws(
+      () =>
+        decodeModelInferRequest({
+          model_name: 'm',
+          inputs: [
+            { name: 'x', datatype: 'FP32', shape: Array(65).fill(1n), contents: { fp32_contents: [1] } },
+          ],
+        }),
+      { message: 'inputs[0] ("x").shape: expected at most 64 dimensions, got 65 dimensions' },
+    );
+  });
+});
+
+describe('gRPC InferParameter double_param and uint64_param', () => {
+  it('decodes them; uint64 beyond 2^53 stays exact as a string', () => {
+    assert.deepEqual(
+      decodeParameters({
+        ratio: { double_param: 0.25, parameter_choice: 'double_param' },
+        count: { uint64_param: 7n, parameter_choice: 'uint64_param' },
+        top: { uint64_param: 18446744073709551615n, parameter_choice: 'uint64_param' },
+      }),
+      { ratio: 0.25, count: 7, top: '18446744073709551615' },
+    );
+  });
+
+  it("carries them on the wire with the field numbers of Triton's proto (4 and 5)", () => {
+    const method = inferenceServiceDefinition().ModelInfer!;
+    const bytes = method.requestSerialize({
+      model_name: 'm',
+      parameters: {
+        d: { double_param: 0.5 },
+        u: { uint64_param: '18446744073709551615' },
+      },
+    });
+    const double = Buffer.alloc(9);
+    double[0] = (4 << 3) | 1; // field 4, 64-bit
+    double.writeDoubleLE(0.5, 1);
+    assert.ok(Buffer.from(bytes).includes(double), 'double_param is field 4 (fixed64)');
+    const uint64Max = Buffer.from([(5 << 3) | 0, ...Array(9).fill(0xff), 0x01]);
+    assert.ok(Buffer.from(bytes).includes(uint64Max), 'uint64_param is field 5 (varint)');
+
+    const decoded = method.requestDeserialize(Buffer.from(bytes)) as ModelInferRequestMessage;
+    assert.deepEqual(decodeParameters(decoded.parameters), { d: 0.5, u: '18446744073709551615' });
+  });
+
+  it('encodes core parameters by kind: int64 for integers, double for the rest', () => {
+    assert.deepEqual(encodeParameters({ on: true, name: 'x', n: 3, f: 0.5 }), {
+      on: { bool_param: true, parameter_choice: 'bool_param' },
+      name: { string_param: 'x', parameter_choice: 'string_param' },
+      n: { int64_param: 3, parameter_choice: 'int64_param' },
+      f: { double_param: 0.5, parameter_choice: 'double_param' },
+    });
+    assert.equal(encodeParameters(undefined), undefined);
+  });
+
+  it('returns response parameters', () => {
+    const message = encodeModelInferResponse({
+      modelName: 'm',
+      modelVersion: '1',
+      outputs: [],
+      parameters: { ratio: 0.5 },
+    });
+    assert.deepEqual(message.parameters, { ratio: { double_param: 0.5, parameter_choice: 'double_param' } });
   });
 });

@@ -288,6 +288,68 @@ describe('V2 REST', () => {
     assert.equal(response.json().code, 'BERTH_ERR_ROUTE_NOT_FOUND');
   });
 
+  it('answers paths with a trailing slash as without: /v2/ is the server metadata', async () => {
+    const meta = await server.app.inject('/v2/');
+    assert.equal(meta.statusCode, 200);
+    assert.deepEqual(meta.json(), (await server.app.inject('/v2')).json());
+    assert.equal((await server.app.inject('/v2/health/ready/')).statusCode, 200);
+    assert.equal((await server.app.inject('/v2/models/add/')).json().name, 'add');
+    const inferred = await infer('/v2/models/add/versions/1/infer/', {
+      inputs: [
+        { name: 'a', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] },
+        { name: 'b', datatype: 'FP32', shape: [1, 4], data: [1, 1, 1, 1] },
+      ],
+    });
+    assert.equal(inferred.statusCode, 200, inferred.body);
+  });
+
+  it('answers "outputs": [] with every output, as an absent list', async () => {
+    const response = await infer('/v2/models/multi/infer', {
+      id: null,
+      parameters: null,
+      outputs: [],
+      inputs: [
+        { name: 'features', datatype: 'FP32', shape: [1, 3], data: [1, 2, 3], parameters: null },
+        { name: 'scale', datatype: 'INT64', shape: [1, 1], data: [3], parameters: null },
+      ],
+    });
+    assert.equal(response.statusCode, 200, response.body);
+    const all = await infer('/v2/models/multi/infer', {
+      inputs: [
+        { name: 'features', datatype: 'FP32', shape: [1, 3], data: [1, 2, 3] },
+        { name: 'scale', datatype: 'INT64', shape: [1, 1], data: [3] },
+      ],
+    });
+    assert.deepEqual(
+      response.json().outputs.map((output: { name: string }) => output.name),
+      ['scaled', 'doubled'],
+    );
+    assert.deepEqual(response.json().outputs, all.json().outputs);
+    assert.equal(response.json().id, undefined);
+  });
+
+  it('answers fastify client errors in the BerthError shape, never 500', async () => {
+    const badUrl = await server.app.inject({ method: 'POST', url: '/v2/models/%ZZ/infer', payload: '{}' });
+    assert.equal(badUrl.statusCode, 400);
+    assert.equal(badUrl.json().code, 'BERTH_ERR_INVALID_REQUEST');
+    assert.match(badUrl.json().error, /^URL: '\/v2\/models\/%ZZ\/infer' is not a valid url component/);
+    assert.ok(badUrl.headers['x-request-id']);
+    const longName = await server.app.inject(`/v2/models/${'m'.repeat(500)}/ready`);
+    assert.equal(longName.statusCode, 400);
+    assert.deepEqual(longName.json(), {
+      error: 'URL: a path segment is longer than the server accepts',
+      code: 'BERTH_ERR_INVALID_REQUEST',
+    });
+    const mediaType = await server.app.inject({
+      method: 'POST',
+      url: '/v2/models/add/infer',
+      payload: '{}',
+      headers: { 'content-type': ';;;' },
+    });
+    assert.equal(mediaType.statusCode, 415);
+    assert.equal(mediaType.json().code, 'BERTH_ERR_UNSUPPORTED_MEDIA_TYPE');
+  });
+
   it('lists the repository index with states', async () => {
     const response = await server.app.inject({ method: 'POST', url: '/v2/repository/index' });
     const entries = response.json() as Array<{ name: string; version: string; state: string }>;

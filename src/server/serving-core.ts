@@ -8,6 +8,7 @@ import { parseModelRef, type ModelSource } from '../core/model-ref.js';
 import { readModelConfig } from '../config/model-config-file.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { DataPlane, SERVER_EXTENSIONS } from '../dataplane/data-plane.js';
+import { ModelStatistics } from '../dataplane/statistics.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics, type BerthMetrics } from '../observability/metrics.js';
 import { decodeInferRequest } from '../protocol/v2/json-codec.js';
@@ -25,6 +26,8 @@ export interface ServingCoreDeps {
   /** Reported by server metadata. */
   readonly version: string;
   readonly clock?: Clock;
+  /** Wall-clock ms since the epoch, for statistics' last_inference; Date.now when absent. */
+  readonly wallClock?: () => number;
   /** ONNX Runtime with the configured `instances` when absent. */
   readonly runtime?: Runtime;
   /** The built-in backends when absent. */
@@ -41,6 +44,8 @@ export interface ServingCore {
   readonly metrics: BerthMetrics;
   readonly registry: ModelRegistry;
   readonly dataPlane: DataPlane;
+  /** Statistics per loaded version; `forgetVersion` is for the registry's unload path. */
+  readonly statistics: ModelStatistics;
   /** The models named at start-up. */
   readonly sources: readonly ModelSource[];
   /** Resolves when every start-up model is READY; rejects with the first start-up failure. */
@@ -55,6 +60,7 @@ export function createServingCore(config: ServerConfig, deps: ServingCoreDeps): 
   const { logger } = deps;
   const sources = config.models.map((ref) => parseModelRef(ref, config.store));
   const metrics = createMetrics();
+  const statistics = new ModelStatistics(deps.wallClock ?? (() => Date.now()));
   const stores = deps.stores ?? createDefaultStoreRegistry({});
   const locator = createModelLocator({
     stores,
@@ -75,16 +81,18 @@ export function createServingCore(config: ServerConfig, deps: ServingCoreDeps): 
         throw new Error(`${where}: ${(error as Error).message}`, { cause: error });
       }
     },
-    schedulerFor: createSchedulerFactory({ logger, clock, metrics }),
+    schedulerFor: createSchedulerFactory({ logger, clock, metrics, statistics }),
     metrics,
     logger,
     clock,
   });
-  const dataPlane = new DataPlane(registry, metrics, clock, {
-    name: 'berth',
-    version: deps.version,
-    extensions: SERVER_EXTENSIONS,
-  });
+  const dataPlane = new DataPlane(
+    registry,
+    metrics,
+    clock,
+    { name: 'berth', version: deps.version, extensions: SERVER_EXTENSIONS },
+    statistics,
+  );
   const loaded = Promise.all(sources.map((source) => registry.load(source))).then(() => undefined);
   // The caller decides what a failure means; keep an unobserved rejection from crashing first.
   loaded.catch(() => undefined);
@@ -95,6 +103,7 @@ export function createServingCore(config: ServerConfig, deps: ServingCoreDeps): 
     metrics,
     registry,
     dataPlane,
+    statistics,
     sources,
     loaded,
     stop: async () => undefined,

@@ -22,6 +22,8 @@ export interface TestServerOptions {
   readonly wrapLocator?: (locate: ModelLocator) => ModelLocator;
   /** The runtime to load models with (default: ONNX Runtime), e.g. one that can hold runs open. */
   readonly runtime?: Runtime;
+  /** Wall-clock ms since the epoch (statistics' last_inference); Date.now when absent. */
+  readonly wallClock?: () => number;
 }
 
 export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
@@ -49,6 +51,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     logger,
     runtime: options.runtime ?? new OnnxRuntime(),
     ...(options.wrapLocator ? { wrapLocator: options.wrapLocator } : {}),
+    ...(options.wallClock ? { wallClock: options.wallClock } : {}),
     version: '0.0.0-test',
   });
   return {

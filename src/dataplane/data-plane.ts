@@ -1,14 +1,25 @@
 import type { Clock } from '../core/clock.js';
 import { toBerthError, type BerthError } from '../core/errors.js';
 import type { InferRequest, InferResponse, ModelMetadata, ServerMetadata } from '../core/inference.js';
+import type { EffectiveModelConfig } from '../core/model-configuration.js';
+import type { ModelVersionStatistics } from '../core/statistics.js';
 import type { BerthMetrics } from '../observability/metrics.js';
 import type { ModelRegistry, ServingModel, VersionStatus } from '../registry/model-registry.js';
 import { RequestMetricsCache } from '../observability/request-metrics.js';
+import { batchingSettings } from '../scheduling/batching-settings.js';
 import { Admission } from './admission.js';
+import type { ModelStatistics } from './statistics.js';
 import { validateRequest } from './validate-request.js';
 
 /** Extensions this server implements, as /v2 reports them. */
-export const SERVER_EXTENSIONS = ['binary_tensor_data', 'model_repository_status', 'tfserving_rest'] as const;
+export const SERVER_EXTENSIONS = [
+  'binary_tensor_data',
+  'model_repository_status',
+  'tfserving_rest',
+  'model_repository',
+  'statistics',
+  'model_configuration',
+] as const;
 
 /** One row of the repository index, as REST and gRPC both report it. */
 export interface RepositoryIndexEntry {
@@ -32,11 +43,13 @@ export class DataPlane {
   /** Shared by every transport: draining, in-flight count, the quiet moment shutdown waits for. */
   readonly admission: Admission;
 
+  /** `statistics` is shared with the counted models the scheduler factory builds (serving-core.ts). */
   constructor(
     private readonly registry: ModelRegistry,
     private readonly metrics: BerthMetrics,
     private readonly clock: Clock,
     private readonly server: ServerMetadata,
+    readonly statistics: ModelStatistics,
   ) {
     this.#bound = new RequestMetricsCache(metrics);
     this.admission = new Admission(() => clock.now());
@@ -102,20 +115,58 @@ export class DataPlane {
     await this.registry.unloadByName(name);
   }
 
+  /**
+   * Statistics of READY versions (Triton's statistics extension): every model's, one model's (all
+   * its READY versions, oldest first) or one version's. Unknown names throw MODEL_NOT_FOUND; a model
+   * or version asked for must be READY (VERSION_NOT_FOUND, MODEL_NOT_READY otherwise).
+   */
+  modelStatistics(name?: string, version?: string): ModelVersionStatistics[] {
+    if (name !== undefined && version !== undefined) {
+      const model = this.registry.resolve(name, version);
+      return [this.statistics.snapshot(name, model.version)];
+    }
+    const names = name === undefined ? this.registry.modelNames() : [name];
+    const stats = names.flatMap((model) =>
+      this.#readyVersions(model).map((ready) => this.statistics.snapshot(model, ready)),
+    );
+    // A model asked for by name with nothing READY: resolve throws MODEL_NOT_FOUND or MODEL_NOT_READY.
+    if (name !== undefined && stats.length === 0) this.registry.resolve(name);
+    return stats;
+  }
+
+  /** The effective configuration of the READY version asked for (or the latest READY one). */
+  modelConfig(name: string, version?: string): EffectiveModelConfig {
+    const model = this.registry.resolve(name, version);
+    // The same pure function the scheduler factory uses, so this is the decision actually served.
+    const settings = batchingSettings(model.metadata.inputs, model.config);
+    return {
+      name,
+      version: model.version,
+      platform: model.metadata.platform,
+      inputs: model.metadata.inputs,
+      outputs: model.metadata.outputs,
+      config: model.config,
+      batching: {
+        enabled: settings.enabled,
+        reason: settings.reason,
+        maxBatchSize: settings.maxBatchSize,
+        maxQueueDelayUs: settings.maxQueueDelayUs,
+        preferredBatchSizes: settings.preferredBatchSizes,
+        maxQueueSize: settings.maxQueueSize,
+        timeoutMs: settings.timeoutMs,
+      },
+    };
+  }
+
   serverMetadata(): ServerMetadata {
     return this.server;
   }
 
   modelMetadata(name: string, version?: string): ModelMetadata {
     const model = this.registry.resolve(name, version);
-    const versions = this.registry
-      .status(name)
-      .filter((status) => status.state === 'READY' && status.version !== undefined)
-      .map((status) => status.version!)
-      .sort((a, b) => Number(a) - Number(b));
     return {
       name,
-      versions,
+      versions: this.#readyVersions(name),
       platform: model.metadata.platform,
       inputs: model.metadata.inputs,
       outputs: model.metadata.outputs,
@@ -143,10 +194,16 @@ export class DataPlane {
     try {
       const work = validateRequest(request, model.metadata, name);
       const result = await model.scheduler.enqueue(work, signal);
+      const totalMs = this.clock.now() - started;
       bound.queueSeconds.observe(result.queueMs / 1000);
       bound.computeSeconds.observe(result.computeMs / 1000);
       bound.ok.inc();
-      bound.requestSeconds.observe((this.clock.now() - started) / 1000);
+      bound.requestSeconds.observe(totalMs / 1000);
+      this.statistics.recordSuccess(name, model.version, {
+        totalMs,
+        queueMs: result.queueMs,
+        computeMs: result.computeMs,
+      });
       return {
         modelName: name,
         modelVersion: model.version,
@@ -154,10 +211,20 @@ export class DataPlane {
         outputs: work.outputNames.map((output) => result.outputs.get(output)!),
       };
     } catch (error) {
+      this.statistics.recordFailure(name, model.version, this.clock.now() - started);
       throw this.#failed(error, { model: name, version: model.version }, protocol, started);
     } finally {
       bound.inFlight.dec();
     }
+  }
+
+  /** READY versions of a model, oldest first. */
+  #readyVersions(name: string): string[] {
+    return this.registry
+      .status(name)
+      .filter((status) => status.state === 'READY' && status.version !== undefined)
+      .map((status) => status.version!)
+      .sort((a, b) => Number(a) - Number(b));
   }
 
   /** Counts a failed request under its error id and returns the typed error to throw. */

@@ -9,6 +9,7 @@ import { parseVersionPolicy } from '../core/version-policy.js';
 import { readModelConfig } from '../config/model-config-file.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { DataPlane, SERVER_EXTENSIONS } from '../dataplane/data-plane.js';
+import { ModelStatistics } from '../dataplane/statistics.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics, type BerthMetrics } from '../observability/metrics.js';
 import { decodeInferRequest } from '../protocol/v2/json-codec.js';
@@ -28,6 +29,8 @@ export interface ServingCoreDeps {
   /** Reported by server metadata. */
   readonly version: string;
   readonly clock?: Clock;
+  /** Wall-clock ms since the epoch, for statistics' last_inference; Date.now when absent. */
+  readonly wallClock?: () => number;
   /** ONNX Runtime with the configured `instances` when absent. */
   readonly runtime?: Runtime;
   /** The built-in backends when absent. */
@@ -44,6 +47,8 @@ export interface ServingCore {
   readonly metrics: BerthMetrics;
   readonly registry: ModelRegistry;
   readonly dataPlane: DataPlane;
+  /** Statistics per loaded version; `forgetVersion` is for the registry's unload path. */
+  readonly statistics: ModelStatistics;
   /** The models named at start-up. */
   readonly sources: readonly ModelSource[];
   /** Resolves when every start-up model is READY; rejects with the first start-up failure. */
@@ -60,6 +65,7 @@ export function createServingCore(config: ServerConfig, deps: ServingCoreDeps): 
   const { logger } = deps;
   const sources = config.models.map((ref) => parseModelRef(ref, config.store));
   const metrics = createMetrics();
+  const statistics = new ModelStatistics(deps.wallClock ?? (() => Date.now()));
   const stores = deps.stores ?? createDefaultStoreRegistry({});
   const repository = createModelRepository({
     stores,
@@ -80,17 +86,23 @@ export function createServingCore(config: ServerConfig, deps: ServingCoreDeps): 
     readConfig: async (dir, where) => withServerOverrides(await readModelConfig(dir, where), config),
     // warmup.ts names the file and turns any failure here into WARMUP_FAILED.
     decodeWarmupRequest: (bytes) => decodeInferRequest(JSON.parse(Buffer.from(bytes).toString('utf8'))),
-    schedulerFor: createSchedulerFactory({ logger, clock, metrics }),
+    schedulerFor: createSchedulerFactory({ logger, clock, metrics, statistics }),
     logger,
     clock,
   });
   registry.subscribe(lifecycleMetrics(metrics));
   registry.subscribe(lifecycleLog(logger));
-  const dataPlane = new DataPlane(registry, metrics, clock, {
-    name: 'berth',
-    version: deps.version,
-    extensions: SERVER_EXTENSIONS,
+  // A version's statistics go with it: a reloaded version starts counting afresh.
+  registry.subscribe((event) => {
+    if (event.state === 'UNAVAILABLE') statistics.forgetVersion(event.model, event.version);
   });
+  const dataPlane = new DataPlane(
+    registry,
+    metrics,
+    clock,
+    { name: 'berth', version: deps.version, extensions: SERVER_EXTENSIONS },
+    statistics,
+  );
   const poller =
     controlMode === 'poll'
       ? new RepositoryPoller(registry, clock, config.repository_poll_secs * 1000)
@@ -108,6 +120,7 @@ export function createServingCore(config: ServerConfig, deps: ServingCoreDeps): 
     metrics,
     registry,
     dataPlane,
+    statistics,
     sources,
     loaded,
     ...(poller ? { poller } : {}),

@@ -26,6 +26,8 @@ export interface TestServerOptions {
   readonly runtime?: Runtime;
   /** What the stores are told (default: nothing, as with an empty environment). */
   readonly storeSettings?: StoreSettings;
+  /** Wall-clock ms since the epoch (statistics' last_inference); Date.now when absent. */
+  readonly wallClock?: () => number;
 }
 
 export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
@@ -54,6 +56,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     runtime: options.runtime ?? new OnnxRuntime(),
     ...(options.wrapLocator ? { wrapLocator: options.wrapLocator } : {}),
     stores: createDefaultStoreRegistry(options.storeSettings),
+    ...(options.wallClock ? { wallClock: options.wallClock } : {}),
     version: '0.0.0-test',
   });
   return {

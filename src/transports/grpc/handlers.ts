@@ -16,6 +16,19 @@ import type { Logger } from '../../observability/logger.js';
 import { decodeModelInferRequest, encodeModelInferResponse } from '../../protocol/grpc/infer-codec.js';
 import type { ModelInferRequestMessage, ModelRefMessage } from '../../protocol/grpc/messages.js';
 import {
+  decodeRepositoryIndexRequest,
+  decodeRepositoryModelRequest,
+  decodeStatisticsRequest,
+  encodeModelConfigResponse,
+  encodeRepositoryIndex,
+  encodeStatisticsResponse,
+} from '../../protocol/grpc/extension-codec.js';
+import type {
+  ModelStatisticsRequestMessage,
+  RepositoryIndexRequestMessage,
+  RepositoryModelRequestMessage,
+} from '../../protocol/grpc/extension-messages.js';
+import {
   decodeModelRef,
   encodeModelMetadata,
   encodeServerMetadata,
@@ -63,6 +76,36 @@ export function createInferenceHandlers(deps: GrpcHandlerDeps): UntypedServiceIm
       } finally {
         call.removeListener('cancelled', cancel);
       }
+    }),
+    ...createExtensionHandlers(deps),
+  };
+}
+
+/** Triton's extensions: statistics, model configuration, model repository. */
+function createExtensionHandlers(deps: GrpcHandlerDeps): UntypedServiceImplementation {
+  const { dataPlane } = deps;
+  const unary = <Request>(method: string, handler: Handler<Request>) =>
+    wrapUnary(deps, method, handler, false);
+  return {
+    ModelConfig: unary<ModelRefMessage>('ModelConfig', (request) => {
+      const { name, version } = decodeModelRef(request);
+      return encodeModelConfigResponse(dataPlane.modelConfig(name, version));
+    }),
+    ModelStatistics: unary<ModelStatisticsRequestMessage>('ModelStatistics', (request) => {
+      const { name, version } = decodeStatisticsRequest(request);
+      return encodeStatisticsResponse(dataPlane.modelStatistics(name, version));
+    }),
+    RepositoryIndex: unary<RepositoryIndexRequestMessage>('RepositoryIndex', (request) => {
+      const { readyOnly } = decodeRepositoryIndexRequest(request);
+      return encodeRepositoryIndex(dataPlane.repositoryIndex(readyOnly ? { ready: true } : {}));
+    }),
+    RepositoryModelLoad: unary<RepositoryModelRequestMessage>('RepositoryModelLoad', async (request) => {
+      await dataPlane.loadModel(decodeRepositoryModelRequest(request).name);
+      return {};
+    }),
+    RepositoryModelUnload: unary<RepositoryModelRequestMessage>('RepositoryModelUnload', async (request) => {
+      await dataPlane.unloadModel(decodeRepositoryModelRequest(request).name);
+      return {};
     }),
   };
 }

@@ -7,6 +7,12 @@ import {
   encodeModelMetadata,
   encodeServerMetadata,
 } from '../../protocol/v2/json-codec.js';
+import { encodeModelConfig } from '../../protocol/v2/config-json.js';
+import {
+  decodeRepositoryIndexRequest,
+  decodeRepositoryModelRequest,
+} from '../../protocol/v2/repository-json.js';
+import { encodeModelStatistics } from '../../protocol/v2/statistics-json.js';
 import {
   decodeBinaryInferRequest,
   encodeBinaryInferResponse,
@@ -31,7 +37,20 @@ export function registerV2Routes(app: FastifyInstance, dataPlane: DataPlane): vo
     return reply.code(ready ? 200 : 503).send({ ready });
   });
 
+  // Statistics extension (Triton): every READY version of every model. A static segment wins over
+  // `:model`, so a model named "stats" has its metadata at /v2/models/stats/versions/{v} only.
+  app.get('/v2/models/stats', async () => encodeModelStatistics(dataPlane.modelStatistics()));
+
   for (const prefix of ['/v2/models/:model', '/v2/models/:model/versions/:version']) {
+    app.get<{ Params: ModelParams }>(`${prefix}/stats`, async (request) =>
+      encodeModelStatistics(dataPlane.modelStatistics(request.params.model, request.params.version)),
+    );
+
+    // Model configuration extension (Triton): the effective configuration of the READY version.
+    app.get<{ Params: ModelParams }>(`${prefix}/config`, async (request) =>
+      encodeModelConfig(dataPlane.modelConfig(request.params.model, request.params.version)),
+    );
+
     app.get<{ Params: ModelParams }>(prefix, async (request) =>
       encodeModelMetadata(dataPlane.modelMetadata(request.params.model, request.params.version)),
     );
@@ -63,6 +82,21 @@ export function registerV2Routes(app: FastifyInstance, dataPlane: DataPlane): vo
     });
   }
 
-  // Model repository extension: what is configured here and in which state.
-  app.post('/v2/repository/index', async () => dataPlane.repositoryIndex());
+  // Model repository extension (Triton): what is configured here and in which state; load, unload.
+  app.post('/v2/repository/index', async (request) => {
+    const { readyOnly } = decodeRepositoryIndexRequest(request.body);
+    return dataPlane.repositoryIndex(readyOnly ? { ready: true } : {});
+  });
+
+  app.post<{ Params: { model: string } }>('/v2/repository/models/:model/load', async (request) => {
+    decodeRepositoryModelRequest(request.body);
+    await dataPlane.loadModel(request.params.model);
+    return {};
+  });
+
+  app.post<{ Params: { model: string } }>('/v2/repository/models/:model/unload', async (request) => {
+    decodeRepositoryModelRequest(request.body);
+    await dataPlane.unloadModel(request.params.model);
+    return {};
+  });
 }

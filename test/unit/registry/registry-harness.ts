@@ -12,6 +12,7 @@ import type { ModelConfig } from '../../../src/core/model-config.js';
 import type { VersionPolicy } from '../../../src/core/version-policy.js';
 import { readModelConfig } from '../../../src/config/model-config-file.js';
 import { DataPlane } from '../../../src/dataplane/data-plane.js';
+import { ModelStatistics } from '../../../src/dataplane/statistics.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
 import { decodeInferRequest } from '../../../src/protocol/v2/json-codec.js';
@@ -134,11 +135,13 @@ export async function createHarness(
   });
   const events: LifecycleEvent[] = [];
   registry.subscribe((event) => events.push(event));
-  const dataPlane = new DataPlane(registry, createMetrics(), systemClock, {
-    name: 'berth',
-    version: 'test',
-    extensions: [],
-  });
+  const dataPlane = new DataPlane(
+    registry,
+    createMetrics(),
+    systemClock,
+    { name: 'berth', version: 'test', extensions: [] },
+    new ModelStatistics(() => 0),
+  );
   const versions = new Map<string, number>();
   const next = (name: string): number => (versions.get(name) ?? 0) + 1;
   const publish = async (name: string, onnx?: Uint8Array): Promise<number> => {

@@ -322,7 +322,8 @@ export class ModelRegistry {
       model.listing = false;
     }
 
-    for (const version of targets) {
+    // Newest first: with `latest:N` or a pinned extra version, the one most requests want serves first.
+    for (const version of [...targets].reverse()) {
       if (signal?.aborted || !model.required) return;
       await this.#bringUp(model, version, signal);
     }

@@ -7,21 +7,14 @@
 import type { Clock } from '../core/clock.js';
 import type { ModelConfig } from '../core/model-config.js';
 import type { ModelSource } from '../core/model-ref.js';
+import type { LocatedModel } from '../repository/model-locator.js';
 import type { LoadedModel, Runtime } from '../runtime/runtime.js';
 import type { Scheduler } from '../scheduling/scheduler.js';
 import type { LoadTimings } from './lifecycle-events.js';
 import { warmUp, type WarmupRequestDecoder } from './warmup.js';
 
 /** A version brought into a verified local folder by the repository. */
-export interface LocalizedModel {
-  readonly version: number;
-  readonly dir: string;
-  /** Store URI of the version folder, for messages. */
-  readonly uri: string;
-  readonly bytes: number;
-  readonly downloadMs: number;
-  readonly reused: boolean;
-}
+export type LocalizedModel = LocatedModel;
 
 /** Resolves and downloads a source's version (the repository does it; injected so tests can swap stores). */
 export type ModelLocator = (source: ModelSource, signal?: AbortSignal) => Promise<LocalizedModel>;

@@ -75,6 +75,16 @@ export function isTempName(name: string): boolean {
   return name.startsWith(TEMP_NAME_PREFIX);
 }
 
+/** A folder listing as `list` answers it: temp files of writes are never real entries. */
+export function withoutTemp(entries: readonly StoreEntry[]): StoreEntry[] {
+  return entries.filter((entry) => !isTempName(entry.name));
+}
+
+/** A folder listing as `listTemp` answers it: only the temp files of writes. */
+export function onlyTemp(entries: readonly StoreEntry[]): StoreEntry[] {
+  return entries.filter((entry) => entry.type === 'file' && isTempName(entry.name));
+}
+
 /** Opens a store for a URI of one scheme; registered in the StoreRegistry by scheme. */
 export type StoreFactory = (uri: URL, settings: StoreSettings) => ModelStore;
 

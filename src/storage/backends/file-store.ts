@@ -10,7 +10,7 @@ import { basename, dirname, join } from 'node:path';
 import { addAbortSignal, Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BerthError } from '../../core/errors.js';
-import { isTempName, TEMP_NAME_PREFIX } from '../model-store.js';
+import { onlyTemp, TEMP_NAME_PREFIX, withoutTemp } from '../model-store.js';
 import type { ModelStore, ReadOptions, StoreEntry, StoreFactory } from '../model-store.js';
 import { checkRange, checkStorePath, compareNames, storeUriOf, throwIfCancelled } from '../store-path.js';
 
@@ -42,13 +42,11 @@ export class FileStore implements ModelStore {
   }
 
   async list(path: string, signal?: AbortSignal): Promise<StoreEntry[]> {
-    return (await this.#listAll(path, signal)).filter((entry) => !isTempName(entry.name));
+    return withoutTemp(await this.#listAll(path, signal));
   }
 
   async listTemp(path: string, signal?: AbortSignal): Promise<StoreEntry[]> {
-    return (await this.#listAll(path, signal)).filter(
-      (entry) => entry.type === 'file' && isTempName(entry.name),
-    );
+    return onlyTemp(await this.#listAll(path, signal));
   }
 
   async #listAll(path: string, signal?: AbortSignal): Promise<StoreEntry[]> {

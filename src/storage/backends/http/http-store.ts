@@ -8,7 +8,7 @@ import { systemClock } from '../../../core/clock.js';
 import { BerthError } from '../../../core/errors.js';
 import { parseHtmlIndex, parseJsonIndex } from './http-index.js';
 import type { IndexEntry } from './http-index.js';
-import { isTempName } from '../../model-store.js';
+import { onlyTemp, withoutTemp } from '../../model-store.js';
 import { bodyStream, openFetch, requestError, statusError } from '../../http/fetch-exchange.js';
 import type { RequestTiming } from '../../http/fetch-exchange.js';
 import type { ModelStore, ReadOptions, StoreEntry, StoreFactory } from '../../model-store.js';
@@ -73,14 +73,12 @@ export class HttpStore implements ModelStore {
   }
 
   async list(path: string, signal?: AbortSignal): Promise<StoreEntry[]> {
-    return (await this.#listAll(path, signal)).filter((entry) => !isTempName(entry.name));
+    return withoutTemp(await this.#listAll(path, signal));
   }
 
   // A folder a file store writes to and a web server publishes shows a killed writer's temp files.
   async listTemp(path: string, signal?: AbortSignal): Promise<StoreEntry[]> {
-    return (await this.#listAll(path, signal)).filter(
-      (entry) => entry.type === 'file' && isTempName(entry.name),
-    );
+    return onlyTemp(await this.#listAll(path, signal));
   }
 
   async #listAll(path: string, signal?: AbortSignal): Promise<StoreEntry[]> {

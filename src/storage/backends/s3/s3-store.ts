@@ -8,7 +8,7 @@ import type { CommonPrefix, GetObjectCommandOutput, _Object } from '@aws-sdk/cli
 import { Readable } from 'node:stream';
 import { BerthError } from '../../../core/errors.js';
 import { MANIFEST_FILE } from '../../../repository/manifest.js';
-import { isTempName } from '../../model-store.js';
+import { onlyTemp, withoutTemp } from '../../model-store.js';
 import type { ModelStore, ReadOptions, StoreEntry, StoreFactory } from '../../model-store.js';
 import { settingsSection, type StoreSettings } from '../../store-settings.js';
 import { checkRange, checkStorePath, compareNames, storeUriOf, throwIfCancelled } from '../../store-path.js';
@@ -76,13 +76,11 @@ export class S3Store implements ModelStore {
 
   async list(path: string, signal?: AbortSignal): Promise<StoreEntry[]> {
     // S3 writes need no temp names, but the name is reserved in every store alike.
-    return (await this.#listAll(path, signal)).filter((entry) => !isTempName(entry.name));
+    return withoutTemp(await this.#listAll(path, signal));
   }
 
   async listTemp(path: string, signal?: AbortSignal): Promise<StoreEntry[]> {
-    return (await this.#listAll(path, signal)).filter(
-      (entry) => entry.type === 'file' && isTempName(entry.name),
-    );
+    return onlyTemp(await this.#listAll(path, signal));
   }
 
   async #listAll(path: string, signal?: AbortSignal): Promise<StoreEntry[]> {

@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { BerthError } from '../../../core/errors.js';
-import { isTempName, TEMP_NAME_PREFIX } from '../../model-store.js';
+import { onlyTemp, TEMP_NAME_PREFIX, withoutTemp } from '../../model-store.js';
 import { systemClock } from '../../../core/clock.js';
 import type { ModelStore, ReadOptions, StoreEntry, StoreFactory } from '../../model-store.js';
 import { settingsSection, type StoreSettings } from '../../store-settings.js';
@@ -83,13 +83,11 @@ export class WebHdfsStore implements ModelStore {
   async list(path: string, signal?: AbortSignal): Promise<StoreEntry[]> {
     // A temp file is never a real entry: an aborted upload's can appear after its clean-up ran
     // (the DataNode may still create it), and a killed writer leaves its own behind.
-    return (await this.#listAll(path, signal)).filter((entry) => !isTempName(entry.name));
+    return withoutTemp(await this.#listAll(path, signal));
   }
 
   async listTemp(path: string, signal?: AbortSignal): Promise<StoreEntry[]> {
-    return (await this.#listAll(path, signal)).filter(
-      (entry) => entry.type === 'file' && isTempName(entry.name),
-    );
+    return onlyTemp(await this.#listAll(path, signal));
   }
 
   async #listAll(path: string, signal?: AbortSignal): Promise<StoreEntry[]> {

@@ -60,8 +60,11 @@ describe('V2 REST extensions: statistics, model configuration, model repository'
     });
     await server.loaded.catch(() => undefined);
     await until(
-      () => ['add', 'mlp', 'fixed'].every((name) => server.dataPlane.modelReady(name)),
-      'the good models are READY',
+      () =>
+        ['add', 'mlp', 'fixed'].every((name) =>
+          server.registry.status(name).every((status) => status.state === 'READY'),
+        ) && server.registry.status('add').length === 2,
+      'every version of the good models is READY',
     );
     await until(
       () => server.dataPlane.repositoryIndex().some((entry) => entry.state === 'FAILED'),

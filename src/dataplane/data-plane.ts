@@ -105,6 +105,20 @@ export class DataPlane {
       .filter((entry) => filter.ready === undefined || (entry.state === 'READY') === filter.ready);
   }
 
+  /**
+   * The index as the repository extension answers it: `repositoryIndex`, plus in explicit mode the
+   * models of the store not loaded yet (UNAVAILABLE, "not loaded"), so clients can see what to load.
+   */
+  async repositoryCatalog(filter: { readonly ready?: boolean } = {}): Promise<RepositoryIndexEntry[]> {
+    const known = this.repositoryIndex(filter);
+    if (filter.ready === true) return known;
+    const loadable = await this.registry.loadable();
+    return [
+      ...known,
+      ...loadable.map((name) => ({ name, version: '', state: 'UNAVAILABLE', reason: 'not loaded' })),
+    ];
+  }
+
   /** Loads (or reloads) a model by name; only in explicit model-control mode. */
   async loadModel(name: string): Promise<void> {
     await this.registry.loadByName(name);

@@ -33,6 +33,8 @@ export interface RegistryRepository {
   versions(source: ModelSource, signal?: AbortSignal): Promise<number[]>;
   /** sha256 of the version's MANIFEST.json: a FAILED version is retried when this changes. */
   manifestDigest(source: ModelSource, version: number, signal?: AbortSignal): Promise<string>;
+  /** Model folders at a store root (explicit mode lists them as loadable). */
+  models(storeUri: string, signal?: AbortSignal): Promise<string[]>;
 }
 
 export interface RegistryDeps extends Omit<VersionLoaderDeps, 'locate'> {
@@ -238,6 +240,16 @@ export class ModelRegistry {
     const required = [...this.#models.values()].filter((model) => model.required);
     if (required.length === 0) return this.#mode === 'explicit';
     return required.every((model) => [...model.versions.values()].some((entry) => this.#usable(entry)));
+  }
+
+  /**
+   * In explicit mode, the models of the store that could be loaded by name and are not known here
+   * (Triton lists every model of its repository in the index); empty in the other modes.
+   */
+  async loadable(signal?: AbortSignal): Promise<string[]> {
+    if (this.#mode !== 'explicit' || this.deps.defaultStore === undefined) return [];
+    const names = await this.deps.repository.models(this.deps.defaultStore, signal);
+    return names.filter((name) => !this.#models.has(name));
   }
 
   /** Every version known, model by model in registration order, versions ascending. */

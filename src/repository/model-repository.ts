@@ -17,9 +17,14 @@ export interface ModelRepository {
   versions(source: ModelSource, signal?: AbortSignal): Promise<number[]>;
   /** sha256 of the version's MANIFEST.json bytes, hex. */
   manifestDigest(source: ModelSource, version: number, signal?: AbortSignal): Promise<string>;
+  /** Model folders at a store root (names a model may have), sorted. */
+  models(storeUri: string, signal?: AbortSignal): Promise<string[]>;
   /** Downloads and verifies `source.version` (or the latest) into the local cache. */
   localize(source: ModelSource, signal?: AbortSignal): Promise<LocatedModel>;
 }
+
+/** What a model folder may be called; staging (`.staging-*`) and other dot or underscore folders are not models. */
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export function createModelRepository(options: ModelLocatorOptions): ModelRepository {
   const retry: RetryingStoreOptions = { logger: options.logger, ...options.retry };
@@ -37,6 +42,11 @@ export function createModelRepository(options: ModelLocatorOptions): ModelReposi
         hash.update(chunk as Uint8Array);
       return hash.digest('hex');
     },
+    models: async (storeUri, signal) =>
+      (await open(options.stores, storeUri).list('', signal))
+        .filter((entry) => entry.type === 'directory' && MODEL_NAME.test(entry.name))
+        .map((entry) => entry.name)
+        .sort(),
     localize: createModelLocator(options),
   };
 }

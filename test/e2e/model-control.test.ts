@@ -145,6 +145,11 @@ describe('model control with the real binary', () => {
     await server.waitForLog('ready');
     assert.equal((await fetch(`${url}/v2/health/ready`)).status, 200);
     assert.equal((await infer(url)).status, 404);
+    assert.deepEqual(
+      await index(url),
+      [{ name: 'ranker', version: '', state: 'UNAVAILABLE', reason: 'not loaded' }],
+      'the index lists what the store holds, ready to load',
+    );
 
     const load = await fetch(`${url}/v2/repository/models/ranker/load`, { method: 'POST' });
     assert.equal(load.status, 200, await load.text());

@@ -95,9 +95,9 @@ function createExtensionHandlers(deps: GrpcHandlerDeps): UntypedServiceImplement
       const { name, version } = decodeStatisticsRequest(request);
       return encodeStatisticsResponse(dataPlane.modelStatistics(name, version));
     }),
-    RepositoryIndex: unary<RepositoryIndexRequestMessage>('RepositoryIndex', (request) => {
+    RepositoryIndex: unary<RepositoryIndexRequestMessage>('RepositoryIndex', async (request) => {
       const { readyOnly } = decodeRepositoryIndexRequest(request);
-      return encodeRepositoryIndex(dataPlane.repositoryIndex(readyOnly ? { ready: true } : {}));
+      return encodeRepositoryIndex(await dataPlane.repositoryCatalog(readyOnly ? { ready: true } : {}));
     }),
     RepositoryModelLoad: unary<RepositoryModelRequestMessage>('RepositoryModelLoad', async (request) => {
       await dataPlane.loadModel(decodeRepositoryModelRequest(request).name);

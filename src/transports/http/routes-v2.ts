@@ -85,7 +85,7 @@ export function registerV2Routes(app: FastifyInstance, dataPlane: DataPlane): vo
   // Model repository extension (Triton): what is configured here and in which state; load, unload.
   app.post('/v2/repository/index', async (request) => {
     const { readyOnly } = decodeRepositoryIndexRequest(request.body);
-    return dataPlane.repositoryIndex(readyOnly ? { ready: true } : {});
+    return dataPlane.repositoryCatalog(readyOnly ? { ready: true } : {});
   });
 
   app.post<{ Params: { model: string } }>('/v2/repository/models/:model/load', async (request) => {

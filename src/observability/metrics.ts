@@ -102,14 +102,14 @@ export function createMetrics(registry: Registry = new Registry()): BerthMetrics
     }),
     batchSize: new Histogram({
       name: 'berth_batch_size',
-      help: 'Rows per model run started by the dynamic batcher (1 when a request ran alone).',
+      help: "Rows per model run: the batcher's batches, or each request's rows with batching off.",
       labelNames: ['model', 'version'],
       buckets: BATCH_SIZE_BUCKETS,
       registers,
     }),
     queueDepth: new Gauge({
       name: 'berth_queue_depth',
-      help: "Requests waiting in a model's batching queue for a free run.",
+      help: "Requests waiting in a model's queue for a free run.",
       labelNames: ['model', 'version'],
       registers,
     }),

@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js';
 import { BerthError } from '../core/errors.js';
 import type { LoadedModel } from '../runtime/runtime.js';
 import { Alarm } from './alarm.js';
+import { NO_OBSERVER, type BatcherObserver, type RejectReason } from './dynamic-batcher.js';
 import { canSplit, rowsOf, runInChunks, tooManyRowsError } from './large-request.js';
 import type { ScheduledResult, ScheduledWork, Scheduler } from './scheduler.js';
 
@@ -45,6 +46,8 @@ export class DirectScheduler implements Scheduler {
     private readonly model: LoadedModel,
     private readonly clock: Clock,
     private readonly options: DirectSchedulerOptions,
+    /** The same metrics as the batcher's: runs and their rows, queue depth, rejections by reason. */
+    private readonly observer: BatcherObserver = NO_OBSERVER,
   ) {
     this.#concurrency = Math.max(1, model.concurrency ?? 1);
     this.#splittable = canSplit(model.metadata.inputs);
@@ -71,6 +74,7 @@ export class DirectScheduler implements Scheduler {
     if (this.#running < this.#concurrency && this.#waiting.length === 0) this.#running += 1;
     else await this.#admission(signal, enqueuedAt);
     const started = this.clock.now();
+    this.observer.batch(rowsOf(work));
     try {
       const outputs = await this.model.infer(work.inputs, work.outputNames, signal);
       return { outputs, queueMs: started - enqueuedAt, computeMs: this.clock.now() - started };
@@ -82,6 +86,7 @@ export class DirectScheduler implements Scheduler {
   /** Waits for a free run, which the finishing run hands over (so #running already counts it). */
   #admission(signal: AbortSignal | undefined, now: number): Promise<void> {
     if (this.#waiting.length >= this.options.maxQueueSize) {
+      this.observer.rejected('queue_full');
       return Promise.reject(
         new BerthError(
           'QUEUE_FULL',
@@ -91,7 +96,11 @@ export class DirectScheduler implements Scheduler {
     }
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void =>
-        this.#remove(waiter, new BerthError('CANCELLED', 'the request was cancelled while queued'));
+        this.#remove(
+          waiter,
+          'cancelled',
+          new BerthError('CANCELLED', 'the request was cancelled while queued'),
+        );
       const waiter: Waiter = {
         deadline: this.options.timeoutMs > 0 ? now + this.options.timeoutMs : Infinity,
         admit: () => {
@@ -105,6 +114,7 @@ export class DirectScheduler implements Scheduler {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#waiting.push(waiter);
+      this.observer.queueDepth(this.#waiting.length);
       if (waiter.deadline !== Infinity) this.#alarm.at(waiter.deadline);
     });
   }
@@ -120,6 +130,7 @@ export class DirectScheduler implements Scheduler {
     setImmediate(() => {
       const next = this.#waiting.shift();
       if (next) {
+        this.observer.queueDepth(this.#waiting.length);
         next.admit();
         this.#rearm();
         return;
@@ -133,15 +144,17 @@ export class DirectScheduler implements Scheduler {
   #expire(): void {
     const now = this.clock.now();
     while (this.#waiting.length > 0 && this.#waiting[0]!.deadline <= now) {
-      this.#remove(this.#waiting[0]!, this.#timeoutError());
+      this.#remove(this.#waiting[0]!, 'timeout', this.#timeoutError());
     }
     this.#rearm();
   }
 
-  #remove(waiter: Waiter, error: BerthError): void {
+  #remove(waiter: Waiter, reason: RejectReason, error: BerthError): void {
     const index = this.#waiting.indexOf(waiter);
     if (index < 0) return;
     this.#waiting.splice(index, 1);
+    this.observer.rejected(reason);
+    this.observer.queueDepth(this.#waiting.length);
     waiter.fail(error);
     if (this.#waiting.length === 0) this.#alarm.cancel();
     this.#wakeIfIdle();

@@ -35,7 +35,7 @@ export interface BatcherObserver {
   rejected(reason: RejectReason): void;
 }
 
-const NO_OBSERVER: BatcherObserver = { batch: () => {}, queueDepth: () => {}, rejected: () => {} };
+export const NO_OBSERVER: BatcherObserver = { batch: () => {}, queueDepth: () => {}, rejected: () => {} };
 
 interface Pending extends QueuedRows {
   readonly work: ScheduledWork;

@@ -35,12 +35,8 @@ export function createSchedulerFactory(deps: SchedulerFactoryDeps): SchedulerFac
       'batching',
     );
     const label = `model "${id.name}" version ${id.version}`;
-    if (!batching.enabled) return new DirectScheduler(model, deps.clock, { ...batching, label });
-    return new DynamicBatcher(
-      model,
-      { ...batching, label },
-      deps.clock,
-      batcherMetrics(deps.metrics, { model: id.name, version: id.version }),
-    );
+    const observer = batcherMetrics(deps.metrics, { model: id.name, version: id.version });
+    if (!batching.enabled) return new DirectScheduler(model, deps.clock, { ...batching, label }, observer);
+    return new DynamicBatcher(model, { ...batching, label }, deps.clock, observer);
   };
 }

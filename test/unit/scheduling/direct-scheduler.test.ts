@@ -79,4 +79,31 @@ describe('DirectScheduler', () => {
       ],
     );
   });
+
+  it('reports runs, queue depth and rejections by reason to its observer, as the batcher does', async () => {
+    const model = new GatedModel(await load(addModel()), 1);
+    const seen = { rows: [] as number[], depth: [] as number[], rejected: [] as string[] };
+    const scheduler = new DirectScheduler(
+      model,
+      new ManualClock(),
+      { ...SETTINGS, maxBatchSize: 8, maxQueueSize: 1 },
+      {
+        batch: (rows) => seen.rows.push(rows),
+        queueDepth: (waiting) => seen.depth.push(waiting),
+        rejected: (reason) => seen.rejected.push(reason),
+      },
+    );
+    model.close();
+    const running = scheduler.enqueue(addWork(2));
+    const controller = new AbortController();
+    const queued = scheduler.enqueue(addWork(1), controller.signal);
+    await assert.rejects(scheduler.enqueue(addWork(1)), /max_queue_size/);
+    controller.abort();
+    await assert.rejects(queued, /cancelled/);
+    model.open();
+    await running;
+    assert.deepEqual(seen.rows, [2]);
+    assert.deepEqual(seen.rejected, ['queue_full', 'cancelled']);
+    assert.deepEqual(seen.depth, [1, 0]);
+  });
 });

@@ -3,7 +3,7 @@
  * serving core in this process or a running server's V2 endpoint. Parses flags into a job spec
  * and calls jobs/batch; the behaviour lives there.
  */
-import { Command, Option } from 'commander';
+import { Option, type Command } from 'commander';
 import type { Writable } from 'node:stream';
 import { loadServerConfig } from '../config/load-server-config.js';
 import { systemClock, type Clock } from '../core/clock.js';

@@ -68,6 +68,7 @@ export function registerBatchCommand(
       'send batches to this running server (V2 REST) instead of loading the model here',
     )
     .option('--concurrency <n>', 'parallel requests to --endpoint', positive('--concurrency'), 4)
+    .option('--binary', 'with --endpoint: send and receive tensors with the V2 binary data extension', false)
     .option('--in-flight <n>', 'batches being predicted at once in this process', positive('--in-flight'), 4)
     .option('--batch-rows <n>', 'rows per batch read and predicted', positive('--batch-rows'), 4096)
     .option('--key <column>', 'a column copied to the output and the rejects (repeatable)', repeat)
@@ -173,11 +174,10 @@ export async function runBatchCommand(
     if (typeof options.endpoint === 'string') {
       const at = modelRef.lastIndexOf('@');
       const name = at > 0 ? modelRef.slice(0, at) : modelRef;
-      predictor = await endpointPredictor(
-        options.endpoint,
-        name,
-        at > 0 ? modelRef.slice(at + 1) : undefined,
-      );
+      predictor = await endpointPredictor(options.endpoint, name, {
+        ...(at > 0 ? { version: modelRef.slice(at + 1) } : {}),
+        binary: options.binary === true,
+      });
     } else {
       const store = typeof options.store === 'string' ? options.store : env.BERTH_STORE;
       const source = parseModelRef(modelRef, store);

@@ -135,7 +135,8 @@ describe('berth batch', () => {
       const env = { BERTH_LOG_LEVEL: 'warn' };
       const first = await berthBatch([...common, ...endpoint, '--shard', '0/2'], env);
       assert.match(first.stdout, /2 parts \(0 skipped\).*not committed/);
-      const second = await berthBatch([...common, ...endpoint, '--shard', '1/2'], env);
+      // The second shard speaks the binary tensor extension; its rows must be the same.
+      const second = await berthBatch([...common, ...endpoint, '--binary', '--shard', '1/2'], env);
       assert.match(second.stdout, /1 parts \(0 skipped\).*committed \(_SUCCESS written\)/);
       const commit = await berthBatch([
         '--input',

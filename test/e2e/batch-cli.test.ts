@@ -158,6 +158,41 @@ describe('berth batch', () => {
     }
   });
 
+  it('reads one part file as the whole input, writing the output format asked for', async () => {
+    const dirs = await writeParts(base, 2, 6);
+    try {
+      const result = await berthBatch(
+        [
+          '--input',
+          join(dirs.input, 'part-001.jsonl'),
+          '--output',
+          dirs.output,
+          '--output-format',
+          'csv',
+          '--endpoint',
+          server.url,
+          '--model',
+          'dense@1',
+          '--key',
+          'id',
+        ],
+        { BERTH_LOG_LEVEL: 'warn' },
+      );
+      assert.match(result.stdout, /^batch: 6 rows in, 6 out, 0 rejected, 1 parts/);
+      // The test formats write JSON Lines whatever the format; the name follows --output-format.
+      const text = await readFile(join(dirs.output, 'part-001.csv'), 'utf8');
+      assert.deepEqual(
+        text
+          .trim()
+          .split('\n')
+          .map((line) => (JSON.parse(line) as { id: number }).id),
+        [6, 7, 8, 9, 10, 11],
+      );
+    } finally {
+      await dirs.cleanup();
+    }
+  });
+
   it('--commit refuses while parts are missing, naming them, through the real binary', async () => {
     const dirs = await writeParts(base, 2, 3);
     try {

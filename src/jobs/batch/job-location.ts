@@ -19,5 +19,7 @@ export function openInput(
   const isFile = formatOfName(name) !== undefined || (format !== undefined && /\.[^.]+$/.test(name));
   if (!isFile) return { store: stores.resolve(trimmed) };
   const folder = slash > 0 ? trimmed.slice(0, slash) : slash === 0 ? '/' : '.';
-  return { store: stores.resolve(folder.endsWith(':/') ? `${folder}/` : folder), file: name };
+  // `file:///x.jsonl` leaves `file://`: the root of the scheme, which needs its last slash back.
+  const root = /^[a-z][a-z0-9+.-]*:\/*$/i.test(folder) ? `${folder}/` : folder;
+  return { store: stores.resolve(root), file: name };
 }

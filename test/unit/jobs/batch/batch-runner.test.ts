@@ -104,6 +104,89 @@ describe('runBatchJob over the serving core', () => {
     }
   });
 
+  it('keeps --in-flight batches being predicted at once, never more, and writes them in order', async () => {
+    const dirs = await writeParts(base, 1, 50);
+    try {
+      const inner = served.predictor;
+      const held: Array<() => void> = [];
+      let running = 0;
+      let most = 0;
+      let sourceDone = false;
+      const releaseAll = (): void => held.splice(0).forEach((release) => release());
+      // Each call is held until three are waiting (or the part has no more batches), so the
+      // window is seen at its fullest whatever the speed of the machine.
+      const predictor = {
+        ...inner,
+        infer: async (...args: Parameters<typeof inner.infer>) => {
+          running += 1;
+          most = Math.max(most, running);
+          await new Promise<void>((resolve) => {
+            held.push(resolve);
+            if (held.length >= 3 || sourceDone) releaseAll();
+          });
+          try {
+            return await inner.infer(...args);
+          } finally {
+            running -= 1;
+          }
+        },
+      };
+      const deps = jobDeps(predictor);
+      const openSource = deps.formats.openSource.bind(deps.formats);
+      deps.formats.openSource = (store, path, format) => {
+        const source = openSource(store, path, format);
+        return {
+          schema: () => source.schema(),
+          async *batches(options) {
+            yield* source.batches(options);
+            sourceDone = true;
+            releaseAll();
+          },
+        };
+      };
+      const summary = await runBatchJob(jobSpec(dirs, { batchRows: 4, inFlight: 3 }), deps);
+      assert.equal(summary.rowsOut, 50);
+      assert.equal(most, 3);
+      assert.deepEqual(
+        (await readOutput(dirs.output)).get('part-000.jsonl')?.map((row) => row.id),
+        Array.from({ length: 50 }, (_, id) => id),
+      );
+    } finally {
+      await dirs.cleanup();
+    }
+  });
+
+  it('fails the job with the first failed batch, committing nothing of that part', async () => {
+    const dirs = await writeParts(base, 2, 12);
+    try {
+      let calls = 0;
+      const inner = served.predictor;
+      const predictor = {
+        ...inner,
+        infer: async (...args: Parameters<typeof inner.infer>) => {
+          calls += 1;
+          // The second part's second batch fails while later batches are in flight.
+          if (calls === 5) throw new BerthError('INFERENCE_FAILED', 'boom');
+          return inner.infer(...args);
+        },
+      };
+      await assert.rejects(
+        runBatchJob(jobSpec(dirs, { batchRows: 4, inFlight: 2 }), jobDeps(predictor)),
+        (error: unknown) => error instanceof BerthError && error.id === 'INFERENCE_FAILED',
+      );
+      assert.equal(await exists(join(dirs.output, '_parts', 'part-000.json')), true, 'a finished part stays');
+      assert.equal(await exists(join(dirs.output, 'part-001.jsonl')), false);
+      assert.equal(await exists(join(dirs.output, '_parts', 'part-001.json')), false);
+      assert.equal(await exists(join(dirs.output, '_SUCCESS')), false);
+      assert.equal(await exists(join(dirs.output, '_locks', '0-of-1.json')), false);
+      const rerun = await runBatchJob(jobSpec(dirs), jobDeps(served.predictor));
+      assert.equal(rerun.partsSkipped, 1);
+      assertPredictions(byId(await readOutput(dirs.output)), 24);
+    } finally {
+      await dirs.cleanup();
+    }
+  });
+
   it('two shards and their commit give the same rows as one run, with no duplicates', async () => {
     const dirs = await writeParts(base, 5, 9);
     const single = await writeParts(base, 5, 9);

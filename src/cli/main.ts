@@ -1,6 +1,8 @@
 /** `berth` command line: parses arguments and calls one module per command; no logic here. */
 import { Command, Option } from 'commander';
 import { toBerthError } from '../core/errors.js';
+import { defaultRecordFormats } from '../jobs/batch/default-formats.js';
+import { registerBatchCommand } from './batch.js';
 import { registerModelsCommands } from './models.js';
 import { registerPredictCommand } from './predict.js';
 import { registerServeCommand } from './serve.js';
@@ -20,6 +22,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerServeCommand(program, setExit);
   registerPredictCommand(program, setExit);
   registerModelsCommands(program, setExit);
+  registerBatchCommand(program, setExit, { formats: defaultRecordFormats });
   program.addOption(new Option('--no-color', 'plain output').hideHelp());
   try {
     await program.parseAsync([...argv]);

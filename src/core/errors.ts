@@ -119,6 +119,25 @@ export const ERROR_KINDS = {
     summary:
       'Load and unload through the repository API need `--model-control-mode explicit`; the message names the mode in force.',
   },
+  BATCH_JOB_INVALID: {
+    code: 'INVALID_ARGUMENT',
+    summary:
+      'A `berth batch` flag does not fit the job or the model (columns, features, shard, thresholds); the message names it.',
+  },
+  TOO_MANY_REJECTS: {
+    code: 'FAILED_PRECONDITION',
+    summary:
+      '`berth batch` rejected more rows than `--max-rejects` allows; the rows and reasons are in `_rejects/<part>.jsonl`.',
+  },
+  BATCH_OUTPUT_LOCKED: {
+    code: 'FAILED_PRECONDITION',
+    summary:
+      'Another `berth batch` run holds the lock on this output and shard; it is taken over only once older than `--lock-ttl`.',
+  },
+  BATCH_INCOMPLETE: {
+    code: 'FAILED_PRECONDITION',
+    summary: '`berth batch --commit` found expected output parts missing, so `_SUCCESS` was not written.',
+  },
   INTERNAL: { code: 'INTERNAL', summary: 'A bug in Berth: please report it with the log line.' },
 } as const satisfies Record<string, ErrorKind>;
 

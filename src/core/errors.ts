@@ -119,6 +119,11 @@ export const ERROR_KINDS = {
     summary:
       'Load and unload through the repository API need `--model-control-mode explicit`; the message names the mode in force.',
   },
+  BAD_RECORD_FILE: {
+    code: 'INVALID_ARGUMENT',
+    summary:
+      'A `berth batch` input file is not valid in its format (not Parquet, no CSV header); the message names the file.',
+  },
   INTERNAL: { code: 'INTERNAL', summary: 'A bug in Berth: please report it with the log line.' },
 } as const satisfies Record<string, ErrorKind>;
 

@@ -8,6 +8,19 @@ export interface ColumnSpec {
   readonly width?: number;
 }
 
+/** A kind the caller expects for a text column (a list needs its width); it beats inference. */
+export type ColumnKindHint =
+  { readonly kind: Exclude<Column['kind'], 'list'> } | { readonly kind: 'list'; readonly width: number };
+
+/** The spec `kinds` declares for `name`, if it does. */
+export function hinted(
+  name: string,
+  kinds: ReadonlyMap<string, ColumnKindHint> | undefined,
+): ColumnSpec | undefined {
+  const hint = kinds?.get(name);
+  return hint === undefined ? undefined : { name, ...hint };
+}
+
 /**
  * Fills one column of a text-format batch row by row. `set` returns a reason when the value does
  * not fit the kind (the caller rejects the row); a null makes a numeric column `mixed` for this

@@ -1,6 +1,6 @@
 import { BerthError } from '../../../core/errors.js';
 import type { Column, RecordBatch, RecordSource } from '../records.js';
-import { selectColumns, show, type ColumnSpec } from './column-builder.js';
+import { hinted, selectColumns, show, type ColumnKindHint, type ColumnSpec } from './column-builder.js';
 import { CsvParser, type CsvRecord } from './csv-parser.js';
 import { peek, SAMPLE_ROWS, textBatches, type TextRow } from './text-batches.js';
 import { inputName, textChunks, type TextInput } from './text-input.js';
@@ -10,16 +10,20 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const SPECIAL = new Set(['NaN', 'Infinity', '+Infinity', '-Infinity']);
 
 /**
- * Reads a CSV file with a header row. Column kinds come from the first 1000 rows: a column whose
- * non-empty values all are numbers is `number`, `true`/`false` is `boolean`, JSON arrays of numbers
- * of one length (as CsvSink writes lists) are `list`, anything else `string`. An empty field in a
+ * Reads a CSV file with a header row. Column kinds come from `kinds` where the caller knows them
+ * (the job runner, from the model's inputs), else from the first 1000 rows: a column most of whose
+ * non-empty values are numbers is `number`, `true`/`false` is `boolean`, JSON arrays of numbers of
+ * one length (as CsvSink writes lists) are `list`, anything else `string`. An empty field in a
  * numeric column is null (the column is `mixed` in that batch); a value that does not fit rejects
  * its row with the line number.
  */
 export class CsvSource implements RecordSource {
   private specs: Promise<ColumnSpec[]> | undefined;
 
-  constructor(private readonly input: TextInput) {}
+  constructor(
+    private readonly input: TextInput,
+    private readonly kinds?: ReadonlyMap<string, ColumnKindHint>,
+  ) {}
 
   async schema(): Promise<ReadonlyMap<string, Column['kind']>> {
     this.specs ??= this.open().then(async ({ specs, rows }) => {
@@ -56,11 +60,13 @@ export class CsvSource implements RecordSource {
       );
     }
     const { sample, rest } = await peek(records, SAMPLE_ROWS);
-    const specs = names.map((name, i) =>
-      inferSpec(
-        name,
-        sample.map((r) => r.fields[i] ?? ''),
-      ),
+    const specs = names.map(
+      (name, i) =>
+        hinted(name, this.kinds) ??
+        inferSpec(
+          name,
+          sample.map((r) => r.fields[i] ?? ''),
+        ),
     );
     async function* rows(): AsyncGenerator<TextRow> {
       for await (const record of rest) yield toRow(record, specs);
@@ -95,14 +101,17 @@ function parseList(text: string): number[] | undefined {
   }
 }
 
+// Most, not all, of the sampled values decide, so a bad value early in the file is a rejected
+// row rather than a column silently read as text.
 function inferSpec(name: string, values: readonly string[]): ColumnSpec {
   const present = values.filter((v) => v !== '');
+  const most = (ok: (v: string) => boolean): boolean => present.filter(ok).length * 2 > present.length;
   if (present.length === 0) return { name, kind: 'string' };
-  if (present.every((v) => parseNumber(v) !== undefined)) return { name, kind: 'number' };
-  if (present.every((v) => v === 'true' || v === 'false')) return { name, kind: 'boolean' };
-  const lists = present.map(parseList);
-  const width = lists[0]?.length;
-  if (width !== undefined && lists.every((l) => l?.length === width)) return { name, kind: 'list', width };
+  if (most((v) => parseNumber(v) !== undefined)) return { name, kind: 'number' };
+  if (most((v) => parseBoolean(v) !== undefined)) return { name, kind: 'boolean' };
+  const width = present.map(parseList).find((l) => l !== undefined)?.length;
+  if (width !== undefined && most((v) => parseList(v)?.length === width))
+    return { name, kind: 'list', width };
   return { name, kind: 'string' };
 }
 

@@ -1,6 +1,7 @@
 import { extname } from 'node:path';
 import { BerthError } from '../../../core/errors.js';
 import type { Column, RecordFormat, RecordSink, RecordSource } from '../records.js';
+import type { ColumnKindHint } from './column-builder.js';
 import { CsvSource } from './csv-source.js';
 import { csvSink } from './csv-sink.js';
 import { JsonlSource } from './jsonl-source.js';
@@ -37,10 +38,15 @@ export function formatOf(path: string, override?: string): RecordFormat {
 }
 
 /**
- * A source over a local file in `format`. CSV and JSON Lines also take a factory of fresh streams;
- * Parquet needs random access, so it takes a path only.
+ * A source over a local file in `format`. CSV and JSON Lines also take a factory of fresh streams,
+ * and `kinds` (what the model expects) beats their inference; Parquet declares its own types and
+ * needs random access, so it takes a path only.
  */
-export function openSource(input: TextInput, format: RecordFormat): RecordSource {
+export function openSource(
+  input: TextInput,
+  format: RecordFormat,
+  options: { readonly kinds?: ReadonlyMap<string, ColumnKindHint> } = {},
+): RecordSource {
   switch (format) {
     case 'parquet':
       if (typeof input !== 'string') {
@@ -48,9 +54,9 @@ export function openSource(input: TextInput, format: RecordFormat): RecordSource
       }
       return new ParquetSource(input);
     case 'csv':
-      return new CsvSource(input);
+      return new CsvSource(input, options.kinds);
     case 'jsonl':
-      return new JsonlSource(input);
+      return new JsonlSource(input, options.kinds);
   }
 }
 

@@ -14,6 +14,7 @@ import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { Column } from '../src/jobs/batch/records.js';
 
 const FEATURES = 64;
 const CHUNK = 65_536; // rows per write call / row group
@@ -240,8 +241,43 @@ async function arrowIpcRead(path: string, layout: Layout): Promise<number> {
   return seen;
 }
 
-const WRITERS = { hyparquet: hyparquetWrite, 'parquet-wasm': wasmWrite, 'arrow-ipc': arrowIpcWrite };
-const READERS = { hyparquet: hyparquetRead, 'parquet-wasm': wasmRead, 'arrow-ipc': arrowIpcRead };
+/** Berth's own ParquetSink: the chosen library plus the seam's conversions (lists to row arrays). */
+async function berthWrite(path: string, rows: number, layout: Layout): Promise<void> {
+  const { ParquetSink } = await import('../src/jobs/batch/formats/parquet-sink.js');
+  const features = featureChunk();
+  const flat = layout === 'list' ? Float32Array.from(listRows(features, CHUNK).flat()) : undefined;
+  const sink = new ParquetSink(path, { rowGroupRows: CHUNK });
+  for (let start = 0; start < rows; start += CHUNK) {
+    const count = Math.min(CHUNK, rows - start);
+    const columns = new Map<string, Column>([['id', { kind: 'bigint', values: ids(start, count) }]]);
+    if (flat)
+      columns.set('features', { kind: 'list', values: flat.subarray(0, count * FEATURES), width: FEATURES });
+    else features.forEach((f, c) => columns.set(`f${c}`, { kind: 'number', values: f.subarray(0, count) }));
+    await sink.write({ rows: count, firstRow: start, columns });
+  }
+  await sink.close();
+}
+
+/** Berth's own ParquetSource, batches of BATCH rows as the job runner asks for them. */
+async function berthRead(path: string): Promise<number> {
+  const { ParquetSource } = await import('../src/jobs/batch/formats/parquet-source.js');
+  let seen = 0;
+  for await (const batch of new ParquetSource(path).batches({ batchRows: BATCH })) seen += batch.rows;
+  return seen;
+}
+
+const WRITERS = {
+  hyparquet: hyparquetWrite,
+  berth: berthWrite,
+  'parquet-wasm': wasmWrite,
+  'arrow-ipc': arrowIpcWrite,
+};
+const READERS = {
+  hyparquet: hyparquetRead,
+  berth: berthRead,
+  'parquet-wasm': wasmRead,
+  'arrow-ipc': arrowIpcRead,
+};
 type Lib = keyof typeof WRITERS;
 
 /** Child mode: run one case, print its result as JSON on stdout. */
@@ -309,7 +345,7 @@ async function main(): Promise<void> {
       for (const lib of Object.keys(WRITERS) as Lib[]) {
         const path = join(dir, `${lib}-${layout}.data`);
         results.push(child(['write', lib, layout, path, String(rows)]));
-        // Both Parquet readers read the same file (hyparquet-writer's), so they decode the same bytes.
+        // parquet-wasm reads hyparquet-writer's file, so both libraries decode the same bytes.
         const source = lib === 'parquet-wasm' ? join(dir, `hyparquet-${layout}.data`) : path;
         results.push(child(['read', lib, layout, source, String(rows)]));
         process.stderr.write(`${JSON.stringify(results.slice(-2))}\n`);
@@ -336,7 +372,8 @@ async function main(): Promise<void> {
     '',
     `${rows} rows × (INT64 id + ${FEATURES} FP32 features), as ${FEATURES} columns or one list<float> column;`,
     `written in chunks of ${CHUNK} rows (one row group each, SNAPPY), read in batches of ${BATCH}.`,
-    `Both Parquet readers read the file hyparquet-writer wrote. Peak RSS is the whole child process.`,
+    `parquet-wasm reads the file hyparquet-writer wrote; \`berth\` is Berth's ParquetSink / ParquetSource`,
+    `(hyparquet plus the seam's conversions). Peak RSS is the whole child process.`,
     `Node ${env.node}, ${env.cpus} × ${env.cpuModel}, shared machine: compare ratios, not absolutes.`,
     '',
     '| case | rows/s | seconds | peak RSS MiB | file MiB | error |',

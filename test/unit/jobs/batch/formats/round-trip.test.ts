@@ -81,6 +81,25 @@ for (const format of ['parquet', 'csv', 'jsonl'] as const satisfies readonly Rec
       assert.deepEqual(await collect(openSource(path, format), { batchRows: 10 }), []);
     });
 
+    it('stops when the signal aborts, before the next batch', async () => {
+      const path = await writeRows(3000, 3000);
+      const controller = new AbortController();
+      const seen: number[] = [];
+      await assert.rejects(
+        (async () => {
+          for await (const batch of openSource(path, format).batches({
+            batchRows: 1000,
+            signal: controller.signal,
+          })) {
+            seen.push(batch.firstRow);
+            controller.abort();
+          }
+        })(),
+        { name: 'AbortError' },
+      );
+      assert.deepEqual(seen, [0]);
+    });
+
     it('abort removes the partial file', async () => {
       const path = join(await tempDir(), `gone.${format}`);
       const sink = openSink(path, format);

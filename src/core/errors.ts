@@ -138,6 +138,11 @@ export const ERROR_KINDS = {
     code: 'FAILED_PRECONDITION',
     summary: '`berth batch --commit` found expected output parts missing, so `_SUCCESS` was not written.',
   },
+  BAD_RECORD_FILE: {
+    code: 'INVALID_ARGUMENT',
+    summary:
+      'A `berth batch` input file is not valid in its format (not Parquet, no CSV header); the message names the file.',
+  },
   INTERNAL: { code: 'INTERNAL', summary: 'A bug in Berth: please report it with the log line.' },
 } as const satisfies Record<string, ErrorKind>;
 

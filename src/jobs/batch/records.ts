@@ -16,12 +16,28 @@ export type Column =
   /** Rows whose value is missing (null) in a numeric or boolean column, when any are. */
   | { readonly kind: 'mixed'; readonly values: readonly unknown[] };
 
+/**
+ * A row a source could not read (a bad number, a malformed JSON line, a wrong field count). The row
+ * stays in the batch at its place, so row numbers stay contiguous, with a placeholder in every
+ * column (NaN, 0, 0n or null); the job runner must skip it and report it, never predict on it.
+ */
+export interface RowReject {
+  /** Row number inside the part, from 0 (the same numbering as `firstRow`). */
+  readonly row: number;
+  /** 1-based line of the file where the row starts, for text formats. */
+  readonly line?: number;
+  /** What was wrong, naming the column and the value where there is one. */
+  readonly reason: string;
+}
+
 /** Rows of one part, column by column; every column has `rows` entries. */
 export interface RecordBatch {
   readonly rows: number;
   readonly columns: ReadonlyMap<string, Column>;
   /** Row number of the first row inside its part, from 0 (for rejects and ordering). */
   readonly firstRow: number;
+  /** Rows of this batch that hold placeholders instead of data, in row order; absent when none. */
+  readonly rejects?: readonly RowReject[];
 }
 
 /** Reads one input part in batches of at most `batchRows`; `columns` limits what is decoded. */

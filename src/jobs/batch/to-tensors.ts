@@ -27,6 +27,11 @@ export function toTensors(
   options: { readonly allowNan: boolean },
 ): BatchTensors {
   const reasons: Array<string | undefined> = new Array<string | undefined>(batch.rows);
+  // Rows the reader could not parse hold placeholders: they are rejected with the reader's reason.
+  for (const reject of batch.rejects ?? []) {
+    const line = reject.line !== undefined ? ` (line ${reject.line})` : '';
+    reasons[reject.row - batch.firstRow] ??= `${reject.reason}${line}`;
+  }
   // Values are staged as float64 first: the reasons of every input are known before packing.
   const staged = bindings.map((binding) => {
     const values = new Float64Array(batch.rows * binding.width);

@@ -1,8 +1,8 @@
 import { BerthError } from '../../../core/errors.js';
-import type { Column, RecordBatch, RecordSource } from '../records.js';
-import { hinted, selectColumns, show, type ColumnKindHint, type ColumnSpec } from './column-builder.js';
+import { hinted, show, type ColumnSpec } from './column-builder.js';
 import { CsvParser, type CsvRecord } from './csv-parser.js';
-import { peek, SAMPLE_ROWS, textBatches, type TextRow } from './text-batches.js';
+import { peek, SAMPLE_ROWS, type TextRow } from './text-batches.js';
+import { TextSource } from './text-source.js';
 import { inputName, textChunks, type TextInput } from './text-input.js';
 
 // Strict: what JSON and most CSV writers emit, plus NaN and ±Infinity; never "12abc" or "0x1f".
@@ -17,35 +17,8 @@ const SPECIAL = new Set(['NaN', 'Infinity', '+Infinity', '-Infinity']);
  * numeric column is null (the column is `mixed` in that batch); a value that does not fit rejects
  * its row with the line number.
  */
-export class CsvSource implements RecordSource {
-  private specs: Promise<ColumnSpec[]> | undefined;
-
-  constructor(
-    private readonly input: TextInput,
-    private readonly kinds?: ReadonlyMap<string, ColumnKindHint>,
-  ) {}
-
-  async schema(): Promise<ReadonlyMap<string, Column['kind']>> {
-    this.specs ??= this.open().then(async ({ specs, rows }) => {
-      await rows.return(undefined);
-      return specs;
-    });
-    return new Map((await this.specs).map((s) => [s.name, s.kind]));
-  }
-
-  async *batches(options: {
-    readonly batchRows: number;
-    readonly columns?: readonly string[];
-    readonly signal?: AbortSignal;
-  }): AsyncIterable<RecordBatch> {
-    const { specs, rows } = await this.open();
-    const selected = selectColumns(specs, options.columns, inputName(this.input)).map((s) =>
-      specs.indexOf(s),
-    );
-    yield* textBatches(rows, specs, selected, options.batchRows, options.signal);
-  }
-
-  private async open(): Promise<{ specs: ColumnSpec[]; rows: AsyncGenerator<TextRow> }> {
+export class CsvSource extends TextSource {
+  protected async open(): Promise<{ specs: ColumnSpec[]; rows: AsyncGenerator<TextRow> }> {
     const records = csvRecords(this.input)[Symbol.asyncIterator]();
     const header = await records.next();
     if (header.done === true) {

@@ -1,7 +1,7 @@
-import type { Column, RecordBatch, RecordSource } from '../records.js';
-import { hinted, selectColumns, type ColumnKindHint, type ColumnSpec } from './column-builder.js';
-import { peek, SAMPLE_ROWS, textBatches, type TextRow } from './text-batches.js';
-import { inputName, textLines, type TextInput } from './text-input.js';
+import { hinted, type ColumnKindHint, type ColumnSpec } from './column-builder.js';
+import { peek, SAMPLE_ROWS, type TextRow } from './text-batches.js';
+import { TextSource } from './text-source.js';
+import { textLines, type TextInput } from './text-input.js';
 
 interface JsonLine {
   readonly line: number;
@@ -16,35 +16,8 @@ interface JsonLine {
  * numbers of one length `list`, anything else `mixed`. A
  * malformed line, or a value that does not fit its column, rejects the row with its line number.
  */
-export class JsonlSource implements RecordSource {
-  private specs: Promise<ColumnSpec[]> | undefined;
-
-  constructor(
-    private readonly input: TextInput,
-    private readonly kinds?: ReadonlyMap<string, ColumnKindHint>,
-  ) {}
-
-  async schema(): Promise<ReadonlyMap<string, Column['kind']>> {
-    this.specs ??= this.open().then(async ({ specs, rows }) => {
-      await rows.return(undefined);
-      return specs;
-    });
-    return new Map((await this.specs).map((s) => [s.name, s.kind]));
-  }
-
-  async *batches(options: {
-    readonly batchRows: number;
-    readonly columns?: readonly string[];
-    readonly signal?: AbortSignal;
-  }): AsyncIterable<RecordBatch> {
-    const { specs, rows } = await this.open();
-    const selected = selectColumns(specs, options.columns, inputName(this.input)).map((s) =>
-      specs.indexOf(s),
-    );
-    yield* textBatches(rows, specs, selected, options.batchRows, options.signal);
-  }
-
-  private async open(): Promise<{ specs: ColumnSpec[]; rows: AsyncGenerator<TextRow> }> {
+export class JsonlSource extends TextSource {
+  protected async open(): Promise<{ specs: ColumnSpec[]; rows: AsyncGenerator<TextRow> }> {
     const { sample, rest } = await peek(jsonLines(this.input)[Symbol.asyncIterator](), SAMPLE_ROWS);
     const specs = inferSpecs(
       sample.flatMap((l) => (l.object === undefined ? [] : [l.object])),

@@ -3,7 +3,7 @@ import { BerthError } from '../core/errors.js';
 import type { LoadedModel } from '../runtime/runtime.js';
 import { Alarm } from './alarm.js';
 import { NO_OBSERVER, type BatcherObserver, type RejectReason } from './dynamic-batcher.js';
-import { canSplit, rowsOf, runInChunks, tooManyRowsError } from './large-request.js';
+import { canSplit, DEFAULT_CHUNK_WINDOW, rowsOf, runInChunks, tooManyRowsError } from './large-request.js';
 import type { ScheduledResult, ScheduledWork, Scheduler } from './scheduler.js';
 
 /** The berth.yaml settings an unbatched model is still served with (batching-settings.ts gives them). */
@@ -60,7 +60,8 @@ export class DirectScheduler implements Scheduler {
     if (!this.#splittable || rowsOf(work) <= maxBatchSize) return this.#runOne(work, signal);
     if (this.options.strictMaxBatchSize) throw tooManyRowsError(work, maxBatchSize, this.#label());
     const run = (chunk: ScheduledWork, chunkSignal: AbortSignal) => this.#runOne(chunk, chunkSignal);
-    return runInChunks(work, maxBatchSize, this.model.metadata.outputs, run, signal);
+    const window = Math.min(DEFAULT_CHUNK_WINDOW, this.options.maxQueueSize);
+    return runInChunks(work, maxBatchSize, this.model.metadata.outputs, run, signal, window);
   }
 
   /** Resolves when nothing waits and nothing runs. */

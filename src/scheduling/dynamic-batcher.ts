@@ -5,7 +5,7 @@ import type { LoadedModel } from '../runtime/runtime.js';
 import { Alarm } from './alarm.js';
 import { planBatch, type BatchLimits, type QueuedRows } from './batch-plan.js';
 import { concatInputs, splitOutputs } from './batch-tensor.js';
-import { rowsOf, runInChunks, tooManyRowsError } from './large-request.js';
+import { DEFAULT_CHUNK_WINDOW, rowsOf, runInChunks, tooManyRowsError } from './large-request.js';
 import type { ScheduledResult, ScheduledWork, Scheduler } from './scheduler.js';
 
 /** Settings of one batcher, as berth.yaml `batching` and `max_batch_size` give them (after overrides). */
@@ -103,6 +103,7 @@ export class DynamicBatcher implements Scheduler {
       this.model.metadata.outputs,
       (chunk, chunkSignal) => this.#enqueueOne(chunk, rowsOf(chunk), chunkSignal),
       signal,
+      Math.min(DEFAULT_CHUNK_WINDOW, this.options.maxQueueSize),
     );
   }
 

@@ -4,6 +4,7 @@
  * result with the rows joined in order. `batching.strict_max_batch_size` refuses them instead, as
  * Triton does.
  */
+import { setMaxListeners } from 'node:events';
 import { BerthError } from '../core/errors.js';
 import type { Tensor, TensorSpec } from '../core/tensor.js';
 import { concatRows, splitRows } from './batch-tensor.js';
@@ -41,6 +42,12 @@ export function splitWork(work: ScheduledWork, maxRows: number): ScheduledWork[]
   return chunks.map((inputs) => ({ inputs, outputNames: work.outputNames }));
 }
 
+/**
+ * Chunks of one request in flight at once: enough to keep every instance of a model busy (they may
+ * also share batches with other requests), few enough that one request never fills the queue.
+ */
+export const DEFAULT_CHUNK_WINDOW = 8;
+
 /** Runs one chunk through the scheduler's own path (queue, batching, admission). */
 export type RunChunk = (chunk: ScheduledWork, signal: AbortSignal) => Promise<ScheduledResult>;
 
@@ -55,29 +62,38 @@ export async function runInChunks(
   outputs: readonly TensorSpec[],
   run: RunChunk,
   signal?: AbortSignal,
+  window = DEFAULT_CHUNK_WINDOW,
 ): Promise<ScheduledResult> {
   const controller = new AbortController();
+  // Every chunk in flight listens on this one signal; the window bounds them, not the default of 10.
+  setMaxListeners(window + 4, controller.signal);
   const forward = (): void => controller.abort(signal?.reason);
   signal?.addEventListener('abort', forward, { once: true });
   try {
     const chunks = splitWork(work, maxRows);
     const results = await new Promise<ScheduledResult[]>((resolve, reject) => {
       const done = new Array<ScheduledResult>(chunks.length);
+      let next = 0;
       let left = chunks.length;
-      for (const [index, chunk] of chunks.entries()) {
+      // At most `window` chunks of one request queue at once: a request of a million rows neither
+      // fills the queue by itself (QUEUE_FULL) nor holds every chunk's memory in the queue.
+      const start = (): void => {
         // Once one chunk failed there is no point queueing the rest.
-        if (controller.signal.aborted) break;
-        run(chunk, controller.signal).then(
+        if (controller.signal.aborted || next >= chunks.length) return;
+        const index = next++;
+        run(chunks[index]!, controller.signal).then(
           (result) => {
             done[index] = result;
             if (--left === 0) resolve(done);
+            else start();
           },
           (error: unknown) => {
             if (!controller.signal.aborted) controller.abort(error);
             reject(error);
           },
         );
-      }
+      };
+      for (let i = 0; i < Math.min(window, chunks.length); i++) start();
     });
     return joinResults(results, chunks, outputs);
   } finally {

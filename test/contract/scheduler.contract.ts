@@ -216,14 +216,27 @@ export function schedulerContract(name: string, make: MakeScheduler): void {
       }
     });
 
-    it('fails a split request once with QUEUE_FULL when its chunks do not fit, leaving none queued', async () => {
+    it('admits a split request larger than the queue chunk by chunk, so it never refuses itself', async () => {
       const setup = setUp({ maxBatchSize: 4, maxQueueSize: 2 });
       const { running } = await busy(setup);
-      await assert.rejects(setup.scheduler.enqueue(addWork(12, 0)), berthError('QUEUE_FULL'));
+      const large = setup.scheduler.enqueue(addWork(40, 0));
+      await eventLoopTurns();
       setup.model.open();
       await running;
+      const result = await large;
+      assert.equal(result.outputs.get('sum')!.shape[0], 40);
+      assert.deepEqual(setup.model.runs, [1, ...Array.from({ length: 10 }, () => 4)]);
+    });
+
+    it('refuses a split request with QUEUE_FULL when other requests fill the queue, leaving none of it queued', async () => {
+      const setup = setUp({ maxBatchSize: 4, maxQueueSize: 1 });
+      const { running } = await busy(setup);
+      const waiting = setup.scheduler.enqueue(addWork(1, 0));
+      await assert.rejects(setup.scheduler.enqueue(addWork(12, 0)), berthError('QUEUE_FULL'));
+      setup.model.open();
+      await Promise.all([running, waiting]);
       await setup.scheduler.drain();
-      assert.deepEqual(setup.model.runs, [1]);
+      assert.deepEqual(setup.model.runs, [1, 1]);
     });
 
     it('fails a request that waits longer than timeout_ms (manual clock)', async () => {

@@ -130,26 +130,70 @@ export function decodeLookupTable(file: Uint8Array, where: string): LookupTable 
 
 /** The row of `key`, or -1: a binary search over the sorted keys. */
 export function findRow(keys: LookupKeys, key: bigint | Uint8Array): number {
+  const rows = new Int32Array(1);
+  findRows(keys, typeof key === 'bigint' ? BigInt64Array.of(key) : [key], rows);
+  return rows[0]!;
+}
+
+/** Writes into `rows` the row of each key, or -1 (INT64 keys for an INT64 table, bytes for BYTES). */
+export function findRows(
+  keys: LookupKeys,
+  wanted: BigInt64Array | readonly Uint8Array[],
+  rows: Int32Array,
+): void {
+  // A key of the other kind is never in the table (the data plane checks the datatype first).
+  if (keys.kind === 'INT64') {
+    if (wanted instanceof BigInt64Array) findIntRows(keys.values, wanted, rows);
+    else rows.fill(-1);
+    return;
+  }
+  for (let i = 0; i < wanted.length; i++) {
+    const key = wanted[i]!;
+    rows[i] = typeof key === 'bigint' ? -1 : findTextRow(keys, key);
+  }
+}
+
+/**
+ * Compares 64-bit keys as (signed high, unsigned low) 32-bit halves: reading a BigInt64Array
+ * element allocates a BigInt, which made each of the ~24 probes of a 10 M-key search cost an allocation.
+ */
+function findIntRows(sorted: BigInt64Array, wanted: BigInt64Array, rows: Int32Array): void {
+  const high = new Int32Array(sorted.buffer, sorted.byteOffset, sorted.length * 2);
+  const low = new Uint32Array(sorted.buffer, sorted.byteOffset, sorted.length * 2);
+  const wantedHigh = new Int32Array(wanted.buffer, wanted.byteOffset, wanted.length * 2);
+  const wantedLow = new Uint32Array(wanted.buffer, wanted.byteOffset, wanted.length * 2);
+  // Little-endian layout (every platform Node runs on): low word first.
+  for (let i = 0; i < wanted.length; i++) {
+    const keyHigh = wantedHigh[2 * i + 1]!;
+    const keyLow = wantedLow[2 * i]!;
+    let lo = 0;
+    let hi = sorted.length - 1;
+    rows[i] = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const h = high[2 * mid + 1]!;
+      const l = low[2 * mid]!;
+      if (h === keyHigh && l === keyLow) {
+        rows[i] = mid;
+        break;
+      }
+      if (h < keyHigh || (h === keyHigh && l < keyLow)) lo = mid + 1;
+      else hi = mid - 1;
+    }
+  }
+}
+
+function findTextRow(keys: Extract<LookupKeys, { kind: 'BYTES' }>, key: Uint8Array): number {
   let low = 0;
-  let high = (keys.kind === 'INT64' ? keys.values.length : keys.offsets.length - 1) - 1;
+  let high = keys.offsets.length - 2;
   while (low <= high) {
     const mid = (low + high) >>> 1;
-    const order = compareAt(keys, mid, key);
+    const order = compareBytes(keys.bytes, keys.offsets[mid]!, keys.offsets[mid + 1]!, key);
     if (order === 0) return mid;
     if (order < 0) low = mid + 1;
     else high = mid - 1;
   }
   return -1;
-}
-
-function compareAt(keys: LookupKeys, row: number, key: bigint | Uint8Array): number {
-  if (keys.kind === 'INT64') {
-    const value = keys.values[row]!;
-    const wanted = typeof key === 'bigint' ? key : 0n;
-    return value < wanted ? -1 : value > wanted ? 1 : 0;
-  }
-  const wanted = typeof key === 'bigint' ? new TextEncoder().encode(String(key)) : key;
-  return compareBytes(keys.bytes, keys.offsets[row]!, keys.offsets[row + 1]!, wanted);
 }
 
 /** Byte order of `bytes[start, end)` against `other`, as Buffer.compare would say. */

@@ -9,7 +9,7 @@ import { BerthError } from '../../core/errors.js';
 import type { ModelConfig } from '../../core/model-config.js';
 import type { Tensor, TensorSpec } from '../../core/tensor.js';
 import type { LoadedModel, LoadedModelMetadata, Runtime } from '../runtime.js';
-import { decodeLookupTable, findRow, type LookupTable } from './lookup-file.js';
+import { decodeLookupTable, findRows, type LookupTable } from './lookup-file.js';
 
 /** Loads `lookup.bin` tables (berth.yaml `runtime: lookup`). */
 export class LookupRuntime implements Runtime {
@@ -59,7 +59,7 @@ class LookupModel implements LoadedModel {
     if (key === undefined) throw new BerthError('MISSING_INPUT', 'input "key" is missing');
     const keys = key.data as BigInt64Array | Uint8Array[];
     const rows = new Int32Array(keys.length);
-    for (let i = 0; i < keys.length; i++) rows[i] = findRow(table.keys, keys[i]!);
+    findRows(table.keys, keys, rows);
     const result = new Map<string, Tensor>();
     for (const name of outputNames) {
       if (name === 'found') {

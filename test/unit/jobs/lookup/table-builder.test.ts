@@ -33,19 +33,31 @@ describe('LookupTableBuilder and the lookup file', () => {
     const builder = new LookupTableBuilder('id', 'error');
     builder.add(batch({ id: numbers(30, -5), score: numbers(0.3, -0.5) }, 2), 'part-0.jsonl');
     builder.add(
-      batch({ id: { kind: 'bigint', values: BigInt64Array.of(7n) }, score: numbers(0.7) }, 1),
+      batch(
+        {
+          id: { kind: 'bigint', values: BigInt64Array.of(7n, 2n ** 40n + 1n, -(2n ** 40n)) },
+          score: numbers(0.7, 0.9, -0.9),
+        },
+        3,
+      ),
       'part-1.jsonl',
     );
     const table = roundTrip(builder.build());
-    assert.equal(table.count, 3);
+    assert.equal(table.count, 5);
     assert.equal(table.keys.kind, 'INT64');
-    assert.deepEqual([...(table.keys as { values: BigInt64Array }).values], [-5n, 7n, 30n]);
+    assert.deepEqual(
+      [...(table.keys as { values: BigInt64Array }).values],
+      [-(2n ** 40n), -5n, 7n, 30n, 2n ** 40n + 1n],
+    );
     const score = table.columns.find((column) => column.name === 'score')!;
     assert.equal(score.datatype, 'FP64');
     assert.equal(score.width, 0);
     assert.equal(score.values[findRow(table.keys, 30n)], 0.3);
     assert.equal(score.values[findRow(table.keys, -5n)], -0.5);
     assert.equal(score.values[findRow(table.keys, 7n)], 0.7);
+    assert.equal(score.values[findRow(table.keys, 2n ** 40n + 1n)], 0.9);
+    assert.equal(score.values[findRow(table.keys, -(2n ** 40n))], -0.9);
+    assert.equal(findRow(table.keys, 2n ** 40n), -1);
     assert.equal(findRow(table.keys, 8n), -1);
     assert.equal(findRow(table.keys, -100n), -1);
   });

@@ -9,7 +9,7 @@ import { BerthError } from '../../core/errors.js';
 import type { ModelConfig } from '../../core/model-config.js';
 import type { Tensor, TensorSpec } from '../../core/tensor.js';
 import type { LoadedModel, LoadedModelMetadata, Runtime } from '../runtime.js';
-import { decodeLookupTable, findRows, type LookupTable } from './lookup-file.js';
+import { decodeLookupTable, findRows, type LookupColumn, type LookupTable } from './lookup-file.js';
 
 /** Loads `lookup.bin` tables (berth.yaml `runtime: lookup`). */
 export class LookupRuntime implements Runtime {
@@ -70,12 +70,10 @@ class LookupModel implements LoadedModel {
       const column = table.columns.find((candidate) => candidate.name === name);
       if (column === undefined) throw new BerthError('INTERNAL', `lookup output ${name} is unknown`);
       const width = Math.max(column.width, 1);
-      const values = column.values;
-      const out = new (values.constructor as new (n: number) => typeof values)(rows.length * width);
-      rows.forEach((row, i) => {
-        // Zeros stay where the key is missing: the array starts zeroed.
-        if (row >= 0) out.set(values.subarray(row * width, row * width + width) as never, i * width);
-      });
+      const out = new (column.values.constructor as new (n: number) => LookupColumn['values'])(
+        rows.length * width,
+      );
+      copyRows(column.values, out, rows, width);
       const shape = column.width === 0 ? [rows.length] : [rows.length, column.width];
       result.set(name, { name, datatype: column.datatype, shape, data: out });
     }
@@ -84,5 +82,29 @@ class LookupModel implements LoadedModel {
 
   async dispose(): Promise<void> {
     this.#table = undefined; // the views go with the file's buffer
+  }
+}
+
+/**
+ * Copies row `rows[i]` of `from` to row i of `to` (width elements each), leaving missing rows zero.
+ * Element by element, since a subarray per row allocates an object per key; INT64 columns move as
+ * 32-bit halves, since reading a BigInt64Array element allocates a BigInt.
+ */
+function copyRows(
+  from: LookupColumn['values'],
+  to: LookupColumn['values'],
+  rows: Int32Array,
+  width: number,
+): void {
+  const halves = from instanceof BigInt64Array ? 2 : 1;
+  const source =
+    halves === 2 ? new Int32Array(from.buffer, from.byteOffset, from.length * 2) : (from as Float64Array);
+  const target =
+    halves === 2 ? new Int32Array(to.buffer, to.byteOffset, to.length * 2) : (to as Float64Array);
+  const step = width * halves;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    if (row < 0) continue;
+    for (let j = 0; j < step; j++) target[i * step + j] = source[row * step + j]!;
   }
 }

@@ -28,6 +28,7 @@ async function tableDir(): Promise<string> {
         ['id', { kind: 'bigint', values: BigInt64Array.of(3n, 1n, 2n) }],
         ['score', { kind: 'number', values: Float32Array.of(0.5, 0.25, 0.75) }],
         ['vec', { kind: 'list', values: Float64Array.of(3, 30, 1, 10, 2, 20), width: 2 }],
+        ['clicks', { kind: 'bigint', values: BigInt64Array.of(-(2n ** 40n), 1n, 2n) }],
       ]),
     },
     'part-0.jsonl',
@@ -51,6 +52,7 @@ describe('LookupRuntime', () => {
     assert.deepEqual(model.metadata.outputs, [
       { name: 'score', datatype: 'FP32', shape: [-1] },
       { name: 'vec', datatype: 'FP64', shape: [-1, 2] },
+      { name: 'clicks', datatype: 'INT64', shape: [-1] },
       { name: 'found', datatype: 'BOOL', shape: [-1] },
     ]);
     await model.dispose();
@@ -58,7 +60,8 @@ describe('LookupRuntime', () => {
 
   it('answers the values by key, found=false and zeros for missing keys', async () => {
     const model = await runtime.load(await tableDir(), config);
-    const out = await model.infer(keys(2n, 9n, 3n), ['score', 'vec', 'found']);
+    const out = await model.infer(keys(2n, 9n, 3n), ['score', 'vec', 'clicks', 'found']);
+    assert.deepEqual([...(out.get('clicks')!.data as BigInt64Array)], [2n, 0n, -(2n ** 40n)]);
     assert.deepEqual([...(out.get('found')!.data as Uint8Array)], [1, 0, 1]);
     assert.deepEqual([...(out.get('score')!.data as Float32Array)], [0.75, 0, 0.5]);
     assert.deepEqual(out.get('vec')!.shape, [3, 2]);

@@ -189,7 +189,7 @@ export class LookupTableBuilder {
       if (name === this.#key) continue;
       values.set(name, { ...valueType(column, name, part), chunks: [] });
     }
-    if (name0(values) === undefined) {
+    if (values.size === 0) {
       throw new BerthError(
         'LOOKUP_INVALID',
         `--key ${JSON.stringify(this.#key)}: the output has no other column to serve`,
@@ -198,8 +198,6 @@ export class LookupTableBuilder {
     return values;
   }
 }
-
-const name0 = (values: Map<string, ValueChunks>): string | undefined => values.keys().next().value;
 
 function notNumeric(name: string, part: string, kind: string): BerthError {
   return new BerthError(

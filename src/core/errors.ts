@@ -143,6 +143,21 @@ export const ERROR_KINDS = {
     summary:
       'A `berth batch` input file is not valid in its format (not Parquet, no CSV header); the message names the file.',
   },
+  LOOKUP_INVALID: {
+    code: 'INVALID_ARGUMENT',
+    summary:
+      '`berth lookup publish` cannot build a table from the source: unknown key column, a value column that is not numeric, or no rows; the message names the column.',
+  },
+  LOOKUP_DUPLICATE_KEY: {
+    code: 'INVALID_ARGUMENT',
+    summary:
+      '`berth lookup publish` found a key twice in the source; the message names it. `--on-duplicate last` keeps the last row instead.',
+  },
+  LOOKUP_SOURCE_INCOMPLETE: {
+    code: 'FAILED_PRECONDITION',
+    summary:
+      'The batch output given to `berth lookup publish` has no `_SUCCESS` marker; `--allow-incomplete` publishes what is there.',
+  },
   INTERNAL: { code: 'INTERNAL', summary: 'A bug in Berth: please report it with the log line.' },
 } as const satisfies Record<string, ErrorKind>;
 

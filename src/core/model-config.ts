@@ -18,7 +18,12 @@ const tensorOverride = z
 
 export const modelConfigSchema = z
   .object({
-    runtime: z.literal('onnx').default('onnx').describe('Inference runtime. Only ONNX Runtime for now.'),
+    runtime: z
+      .enum(['onnx', 'lookup'])
+      .default('onnx')
+      .describe(
+        'Inference runtime: `onnx` (ONNX Runtime) or `lookup` (a table of precomputed predictions by key, written by `berth lookup publish`).',
+      ),
     model_file: z.string().min(1).default('model.onnx').describe('File inside the version folder to load.'),
     max_batch_size: z
       .number()

@@ -15,7 +15,9 @@ import { createMetrics, type BerthMetrics } from '../observability/metrics.js';
 import { decodeInferRequest } from '../protocol/v2/json-codec.js';
 import { ModelRegistry, type ModelLocator } from '../registry/model-registry.js';
 import { RepositoryPoller } from '../registry/repository-poller.js';
+import { LookupRuntime } from '../runtime/lookup/lookup-runtime.js';
 import { OnnxRuntime } from '../runtime/onnx/onnx-runtime.js';
+import { RuntimeByConfig } from '../runtime/runtime-by-config.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { withServerOverrides } from '../scheduling/batching-settings.js';
 import { createModelRepository } from '../repository/model-repository.js';
@@ -81,7 +83,12 @@ export function createServingCore(config: ServerConfig, deps: ServingCoreDeps): 
     defaultPolicy: parseVersionPolicy(config.version_policy, 'version_policy'),
     ...(config.store !== undefined ? { defaultStore: config.store } : {}),
     // --instances overrides every model's berth.yaml; worker crashes are logged with the rest.
-    runtime: deps.runtime ?? new OnnxRuntime({ instances: config.instances, logger }),
+    runtime:
+      deps.runtime ??
+      new RuntimeByConfig({
+        onnx: new OnnxRuntime({ instances: config.instances, logger }),
+        lookup: new LookupRuntime(),
+      }),
     // Server-wide batching settings override berth.yaml here, so warm-up and the batcher agree.
     readConfig: async (dir, where) => withServerOverrides(await readModelConfig(dir, where), config),
     // warmup.ts names the file and turns any failure here into WARMUP_FAILED.

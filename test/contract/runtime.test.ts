@@ -1,5 +1,7 @@
-/** Runs the Runtime contract against ONNX Runtime in both places a run can execute. */
+/** Runs the Runtime contract against ONNX Runtime in both places a run can execute, and through the dispatcher. */
+import { LookupRuntime } from '../../src/runtime/lookup/lookup-runtime.js';
 import { OnnxRuntime } from '../../src/runtime/onnx/onnx-runtime.js';
+import { RuntimeByConfig } from '../../src/runtime/runtime-by-config.js';
 import { runtimeContract } from './runtime.contract.js';
 
 // One core whatever the machine, so a load without `instances` starts one session.
@@ -15,3 +17,12 @@ runtimeContract('ONNX Runtime, execution: worker', runtime, {
   config: { execution: 'worker' },
   concurrencyOfTwoInstances: 2,
 });
+
+// The server's dispatcher must be as good as the ONNX Runtime it delegates to. The lookup runtime
+// does not run this suite: every case loads an ONNX graph; its own tests (test/unit/runtime/lookup/)
+// cover the cases that apply to a table (cancel before run, dispose, MODEL_LOAD_FAILED naming the file).
+runtimeContract(
+  'RuntimeByConfig → ONNX Runtime, execution: worker',
+  new RuntimeByConfig({ onnx: runtime, lookup: new LookupRuntime() }),
+  { config: { execution: 'worker' }, concurrencyOfTwoInstances: 2 },
+);

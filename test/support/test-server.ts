@@ -4,7 +4,9 @@ import { loadServerConfig } from '../../src/config/load-server-config.js';
 import { startServer, type RunningServer } from '../../src/transports/start-server.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { ModelLocator } from '../../src/registry/model-registry.js';
+import { LookupRuntime } from '../../src/runtime/lookup/lookup-runtime.js';
 import { OnnxRuntime } from '../../src/runtime/onnx/onnx-runtime.js';
+import { RuntimeByConfig } from '../../src/runtime/runtime-by-config.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { createDefaultStoreRegistry } from '../../src/storage/store-registry.js';
 import type { StoreSettings } from '../../src/storage/store-settings.js';
@@ -22,7 +24,7 @@ export interface TestServerOptions {
   readonly bodyLimit?: number;
   /** Wraps the real locator (e.g. to hold a load back while a test looks at LOADING). */
   readonly wrapLocator?: (locate: ModelLocator) => ModelLocator;
-  /** The runtime to load models with (default: ONNX Runtime), e.g. one that can hold runs open. */
+  /** The runtime to load models with (default: ONNX Runtime or lookup, by berth.yaml), e.g. one that can hold runs open. */
   readonly runtime?: Runtime;
   /** What the stores are told (default: nothing, as with an empty environment). */
   readonly storeSettings?: StoreSettings;
@@ -53,7 +55,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   });
   const server = await startServer(config, {
     logger,
-    runtime: options.runtime ?? new OnnxRuntime(),
+    runtime: options.runtime ?? new RuntimeByConfig({ onnx: new OnnxRuntime(), lookup: new LookupRuntime() }),
     ...(options.wrapLocator ? { wrapLocator: options.wrapLocator } : {}),
     stores: createDefaultStoreRegistry(options.storeSettings),
     ...(options.wallClock ? { wallClock: options.wallClock } : {}),

@@ -58,7 +58,10 @@ export interface ModelConfigJson {
 }
 
 /** Triton's backend names for Berth's runtimes. */
-const BACKENDS: Record<ModelConfig['runtime'], string> = { onnx: 'onnxruntime' };
+const BACKENDS: Record<ModelConfig['runtime'], string> = {
+  onnx: 'onnxruntime',
+  lookup: 'berth_lookup',
+};
 
 export function encodeModelConfig(effective: EffectiveModelConfig): ModelConfigJson {
   const { inputs, outputs, batching, config } = effective;

@@ -15,6 +15,7 @@ import { ParquetSource } from '../../src/jobs/batch/formats/parquet-source.js';
 import type { Column, RecordBatch } from '../../src/jobs/batch/records.js';
 import { denseReluModel } from '../fixtures/onnx/models.js';
 import { createStoreFixture, type StoreFixture } from '../support/model-store-fixture.js';
+import { spawnServer } from '../support/spawn-server.js';
 import { featuresOf, IN, OUT, referenceOf, SEED } from '../unit/jobs/batch/batch-harness.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/berth.js', import.meta.url));
@@ -104,6 +105,42 @@ describe('berth batch over real file formats', () => {
         }
       }
       assertPredictions(rows, ids);
+    }
+  });
+
+  it('publishes the Parquet predictions as a lookup model and serves them by key', async () => {
+    const output = join(dir, 'pq-out');
+    const published = await berth('lookup', 'publish', output, `${fixture.uri}/scores`, '--key', 'id');
+    assert.equal(published.code, 0, published.stderr);
+    assert.match(published.stdout, /423 keys from 423 rows in 2 parts/);
+    const server = spawnServer(['--store', fixture.uri, '--model', 'scores'], {
+      BERTH_CACHE_DIR: fixture.cacheDir,
+    });
+    try {
+      const url = await server.url;
+      await server.waitForLog('ready');
+      const response = await fetch(`${url}/v2/models/scores/infer`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          inputs: [{ name: 'key', datatype: 'INT64', shape: [3], data: [7, 9999, 422] }],
+        }),
+      });
+      assert.equal(response.status, 200, await response.clone().text());
+      const body = (await response.json()) as {
+        outputs: Array<{ name: string; shape: number[]; data: unknown[] }>;
+      };
+      const found = body.outputs.find((output) => output.name === 'found')!;
+      assert.deepEqual(found.data, [true, false, true]);
+      const y = body.outputs.find((output) => output.name === 'y')!;
+      assert.deepEqual(y.shape, [3, OUT]);
+      const values = y.data as number[];
+      referenceOf(7).forEach((value, i) => assert.ok(Math.abs(value - values[i]!) < 1e-5));
+      assert.deepEqual(values.slice(OUT, 2 * OUT), [0, 0, 0], 'a missing key answers zeros');
+      referenceOf(422).forEach((value, i) => assert.ok(Math.abs(value - values[2 * OUT + i]!) < 1e-5));
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
     }
   });
 

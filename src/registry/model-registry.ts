@@ -258,16 +258,18 @@ export class ModelRegistry {
     return models.flatMap((model) => {
       const versions = [...model!.versions.values()].sort((a, b) => Number(a.version) - Number(b.version));
       if (versions.length === 0) return [this.#modelRow(model!)];
-      return versions.map((entry) => ({
-        name: model!.name,
-        version: entry.version,
-        state: entry.state === 'READY' && !this.#usable(entry) ? 'FAILED' : entry.state,
-        ...(entry.error
-          ? { error: `${entry.error.stableId}: ${entry.error.message}` }
-          : entry.state === 'READY' && !this.#usable(entry)
-            ? { error: 'no working instance left: every runtime instance stopped' }
-            : {}),
-      }));
+      return versions.map((entry): VersionStatus => {
+        const row = { name: model!.name, version: entry.version };
+        if (entry.error)
+          return { ...row, state: entry.state, error: `${entry.error.stableId}: ${entry.error.message}` };
+        if (entry.state === 'READY' && !this.#usable(entry))
+          return {
+            ...row,
+            state: 'FAILED',
+            error: 'no working instance left: every runtime instance stopped',
+          };
+        return { ...row, state: entry.state };
+      });
     });
   }
 

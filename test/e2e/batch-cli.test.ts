@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { Command } from 'commander';
 import { registerBatchCommand } from '../../src/cli/batch.js';
@@ -20,19 +17,9 @@ import {
   writeParts,
   type Served,
 } from '../unit/jobs/batch/batch-harness.js';
+import { runBerth } from '../support/run-berth.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/berth.js', import.meta.url));
-const run = promisify(execFile);
-
-async function berthBinary(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const berthBinary = (...args: string[]) => runBerth(args, {});
 
 /**
  * `berth batch` parsed by commander as the binary does, in-process, so the test JSON Lines

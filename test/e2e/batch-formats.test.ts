@@ -3,12 +3,9 @@
  * the real readers and writers, checked against the model's reference numbers per key.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { ParquetSink } from '../../src/jobs/batch/formats/parquet-sink.js';
 import { ParquetSource } from '../../src/jobs/batch/formats/parquet-source.js';
@@ -17,21 +14,9 @@ import { denseReluModel } from '../fixtures/onnx/models.js';
 import { createStoreFixture, type StoreFixture } from '../support/model-store-fixture.js';
 import { spawnServer } from '../support/spawn-server.js';
 import { featuresOf, IN, OUT, referenceOf, SEED } from '../unit/jobs/batch/batch-harness.js';
+import { runBerth } from '../support/run-berth.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/berth.js', import.meta.url));
-const run = promisify(execFile);
-
-async function berth(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      env: { ...process.env, BERTH_LOG_LEVEL: 'warn' },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const berth = (...args: string[]) => runBerth(args, { BERTH_LOG_LEVEL: 'warn' });
 
 /** A batch of rows `ids` with scalar feature columns f0..f3, as a data engineer's table has them. */
 function featureBatch(ids: number[]): RecordBatch {

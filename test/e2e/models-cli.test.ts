@@ -1,25 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile, readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { addModel } from '../fixtures/onnx/models.js';
+import { runBerth } from '../support/run-berth.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/berth.js', import.meta.url));
-const run = promisify(execFile);
-
-async function berth(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const berth = (...args: string[]) => runBerth(args, {});
 
 describe('berth models push | ls | pull | rm on a file store', () => {
   let base: string;
@@ -29,7 +17,7 @@ describe('berth models push | ls | pull | rm on a file store', () => {
   before(async () => {
     base = await mkdtemp(join(tmpdir(), 'berth-cli-'));
     source = join(base, 'source');
-    await run('mkdir', ['-p', source, join(base, 'store')]);
+    await Promise.all([source, join(base, 'store')].map((dir) => mkdir(dir, { recursive: true })));
     await writeFile(join(source, 'model.onnx'), addModel());
     await writeFile(join(source, 'berth.yaml'), 'max_batch_size: 4\n');
     storeUri = pathToFileURL(join(base, 'store')).href;

@@ -4,7 +4,7 @@
  * scalar columns into one input instead. Decided once per job from the model's metadata.
  */
 import { BerthError } from '../../core/errors.js';
-import type { DataType, TensorSpec } from '../../core/tensor.js';
+import { DATATYPES, type DataType, type TensorSpec } from '../../core/tensor.js';
 import type { FeatureGroup } from './job-options.js';
 
 /** Where one model input's values come from; `width` is the values per row. */
@@ -17,20 +17,10 @@ export type InputBinding =
       readonly columns: readonly string[];
     };
 
-/** Datatypes a batch job can fill from numeric and boolean columns. */
-const SUPPORTED: ReadonlySet<DataType> = new Set<DataType>([
-  'BOOL',
-  'UINT8',
-  'UINT16',
-  'UINT32',
-  'UINT64',
-  'INT8',
-  'INT16',
-  'INT32',
-  'INT64',
-  'FP32',
-  'FP64',
-]);
+/** Datatypes a batch job can fill from numeric and boolean columns: all but half floats and bytes. */
+const SUPPORTED: ReadonlySet<DataType> = new Set(
+  DATATYPES.filter((type) => type !== 'FP16' && type !== 'BYTES'),
+);
 
 /** Binds every model input to columns; throws BATCH_JOB_INVALID naming what does not fit. */
 export function planInputs(inputs: readonly TensorSpec[], groups: readonly FeatureGroup[]): InputBinding[] {

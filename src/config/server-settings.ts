@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { parseVersionPolicy, VERSION_POLICY_FORMS } from '../core/version-policy.js';
+import { DEVICE_PATTERN } from '../core/device.js';
 
 function isVersionPolicy(text: string): boolean {
   try {
@@ -161,6 +162,16 @@ export const SERVER_SETTINGS = {
     placeholder: '<ms>',
     description: 'Overrides batching.timeout_ms of every model.',
   }),
+  device: withDefault(
+    {
+      type: z.string().regex(DEVICE_PATTERN, 'expected cpu, cuda or cuda:N'),
+      raw: 'string',
+      placeholder: '<device>',
+      description:
+        "Where ONNX models run: cpu, or cuda / cuda:N (ONNX Runtime's CUDA execution provider on GPU N, with the CPU for the operators it lacks). cuda needs onnxruntime-node's CUDA provider files; without them start-up fails with BERTH_ERR_DEVICE_UNAVAILABLE before any model is pulled.",
+    },
+    'cpu',
+  ),
   instances: optional({
     type: z.number().int().min(1),
     raw: 'number',

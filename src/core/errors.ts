@@ -106,6 +106,11 @@ export const ERROR_KINDS = {
     code: 'FAILED_PRECONDITION',
     summary: 'The runtime could not load the model file (corrupt or unsupported graph).',
   },
+  DEVICE_UNAVAILABLE: {
+    code: 'FAILED_PRECONDITION',
+    summary:
+      '`--device cuda` was asked for but ONNX Runtime has no usable CUDA execution provider here; the message names what is missing.',
+  },
   WARMUP_FAILED: {
     code: 'FAILED_PRECONDITION',
     summary: 'A warm-up request failed, so the model never became ready.',

@@ -4,6 +4,7 @@
  * (transports/start-server.ts); batch jobs use it directly to get warmed models without any listener.
  */
 import { systemClock, type Clock } from '../core/clock.js';
+import { parseDevice } from '../core/device.js';
 import { parseModelRef, type ModelSource } from '../core/model-ref.js';
 import { parseVersionPolicy } from '../core/version-policy.js';
 import { readModelConfig } from '../config/model-config-file.js';
@@ -16,6 +17,7 @@ import { decodeInferRequest } from '../protocol/v2/json-codec.js';
 import { ModelRegistry, type ModelLocator } from '../registry/model-registry.js';
 import { RepositoryPoller } from '../registry/repository-poller.js';
 import { LookupRuntime } from '../runtime/lookup/lookup-runtime.js';
+import { checkDevice } from '../runtime/onnx/execution-device.js';
 import { OnnxRuntime } from '../runtime/onnx/onnx-runtime.js';
 import { RuntimeByConfig } from '../runtime/runtime-by-config.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -66,6 +68,9 @@ export function createServingCore(config: ServerConfig, deps: ServingCoreDeps): 
   const clock = deps.clock ?? systemClock;
   const { logger } = deps;
   const sources = config.models.map((ref) => parseModelRef(ref, config.store));
+  const device = parseDevice(config.device);
+  // A missing GPU provider fails start-up at once, not each model's load after its pull.
+  if (deps.runtime === undefined) checkDevice(device);
   const metrics = createMetrics();
   const statistics = new ModelStatistics(deps.wallClock ?? (() => Date.now()));
   const stores = deps.stores ?? createDefaultStoreRegistry({});
@@ -86,7 +91,7 @@ export function createServingCore(config: ServerConfig, deps: ServingCoreDeps): 
     runtime:
       deps.runtime ??
       new RuntimeByConfig({
-        onnx: new OnnxRuntime({ instances: config.instances, logger }),
+        onnx: new OnnxRuntime({ instances: config.instances, device, logger }),
         lookup: new LookupRuntime(),
       }),
     // Server-wide batching settings override berth.yaml here, so warm-up and the batcher agree.

@@ -6,6 +6,7 @@ import { addModel } from '../fixtures/onnx/models.js';
 import { createStoreFixture, type StoreFixture } from '../support/model-store-fixture.js';
 import { spawnServer } from '../support/spawn-server.js';
 import { freePort } from '../support/free-port.js';
+import { checkDevice } from '../../src/runtime/onnx/execution-device.js';
 
 /** Starts `berth serve`, expects exit 1 with one clear stderr line, and that it never said ready. */
 async function expectStartupFailure(args: string[], cacheDir: string, pattern: RegExp): Promise<string> {
@@ -110,5 +111,30 @@ describe('start-up failures exit 1 with one line naming the URI and the cause', 
     const server = spawnServer(['--store', fixture.uri, '--model', 'm', '--body-limit', '-5']);
     assert.equal(await server.exited, 1);
     assert.match(server.stderr.join('\n'), /BERTH_ERR_BAD_SERVER_CONFIG: server config: body_limit/);
+  });
+
+  it('--device cuda without the CUDA provider: one clear line, before any pull', async (t) => {
+    try {
+      checkDevice({ kind: 'cuda', deviceId: 0 });
+      t.skip('this onnxruntime-node install has its CUDA provider files');
+      return;
+    } catch {
+      // The provider is missing here, as on every CPU install: the server must say so.
+    }
+    const line = await expectStartupFailure(
+      ['--store', fixture.uri, '--model', 'never-pulled', '--device', 'cuda'],
+      fixture.cacheDir,
+      /^berth: .*BERTH_ERR_DEVICE_UNAVAILABLE: --device cuda: .*libonnxruntime_providers_cuda\.so.*--device cpu/,
+    );
+    assert.doesNotMatch(line, /never-pulled/, 'fails before the model is looked for');
+  });
+
+  it('an unknown --device', async () => {
+    const server = spawnServer(['--store', fixture.uri, '--model', 'm', '--device', 'gpu']);
+    assert.equal(await server.exited, 1);
+    assert.match(
+      server.stderr.join('\n'),
+      /BERTH_ERR_BAD_SERVER_CONFIG: server config: device: expected cpu, cuda or cuda:N/,
+    );
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The ONNX Runtime adapter (onnxruntime-node, CPU execution provider). Loading reads the signature
+ * The ONNX Runtime adapter (onnxruntime-node; CPU, or CUDA with `--device cuda`). Loading reads the signature
  * from the model's first session, so berth.yaml only needs overrides. Runs execute on worker
  * threads (worker-pool.ts) or inline on the event loop (inline-pool.ts): onnxruntime-node's
  * `session.run` is a synchronous native call that blocks the thread it runs on for the whole
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BerthError } from '../../core/errors.js';
 import type { Clock } from '../../core/clock.js';
+import type { Device } from '../../core/device.js';
 import type { ModelConfig } from '../../core/model-config.js';
 import type { Tensor } from '../../core/tensor.js';
 import type { LoadedModel, LoadedModelMetadata, Runtime } from '../runtime.js';
@@ -37,6 +38,8 @@ export const ONNX_PLATFORM = 'onnxruntime_onnx';
 export interface OnnxRuntimeOptions {
   /** Overrides every model's `instances` (the server's `--instances`). */
   readonly instances?: number | undefined;
+  /** Where sessions run; the CPU when absent. Check it with checkDevice first (execution-device.ts). */
+  readonly device?: Device | undefined;
   /** Cores the default instance count divides; `os.availableParallelism()` when absent. */
   readonly cores?: number | undefined;
   /** Where worker crashes and restarts and the `auto` decision are logged; when absent, errors go to stderr. */
@@ -89,12 +92,12 @@ export class OnnxRuntime implements Runtime {
         ? await WorkerPool.create({
             file,
             instances: plan.instances,
-            sessionOptions: sessionOptions(config.threads),
+            sessionOptions: sessionOptions(config.threads, this.options.device),
             log: this.#log,
             onRun: this.options.onRun,
             spawn: this.options.spawnWorker,
           })
-        : await InlinePool.create(file, plan.instances, sessionOptions(config.threads));
+        : await InlinePool.create(file, plan.instances, sessionOptions(config.threads, this.options.device));
     } catch (error) {
       throw new BerthError('MODEL_LOAD_FAILED', `ONNX Runtime could not load ${file}: ${messageOf(error)}`, {
         cause: error,

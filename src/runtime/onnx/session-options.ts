@@ -1,15 +1,20 @@
 /**
- * ONNX Runtime session options from berth.yaml `threads`. Built once in the main thread; worker
+ * ONNX Runtime session options from berth.yaml `threads` and the server's `--device`. Built once in the main thread; worker
  * instances receive the same plain object, so every instance of a model runs with the same options.
  */
 import type { InferenceSession } from 'onnxruntime-node';
+import type { Device } from '../../core/device.js';
 import type { ModelConfig } from '../../core/model-config.js';
+import { executionProviders } from './execution-device.js';
 
 // 0 threads leaves ONNX Runtime's default (one per physical core), as the config schema documents.
-export function sessionOptions(threads: ModelConfig['threads']): InferenceSession.SessionOptions {
+export function sessionOptions(
+  threads: ModelConfig['threads'],
+  device: Device = { kind: 'cpu' },
+): InferenceSession.SessionOptions {
   const spin = threads.spinning ? '1' : '0';
   return {
-    executionProviders: ['cpu'],
+    executionProviders: executionProviders(device),
     graphOptimizationLevel: 'all',
     ...(threads.intra_op > 0 ? { intraOpNumThreads: threads.intra_op } : {}),
     ...(threads.inter_op > 0 ? { interOpNumThreads: threads.inter_op } : {}),

@@ -106,6 +106,7 @@ export function registerBatchCommand(
       positive('--shards'),
     )
     .option('--cache-dir <dir>', 'where models are downloaded (BERTH_CACHE_DIR)')
+    .option('--device <device>', 'where the model runs: cpu, cuda or cuda:N (BERTH_DEVICE)')
     .action(async (options: Record<string, unknown>) => {
       setExit(await runBatchCommand(options, deps));
     });
@@ -187,6 +188,7 @@ export async function runBatchCommand(
           models: [modelRef],
           ...(store !== undefined ? { store } : {}),
           ...(typeof options.cacheDir === 'string' ? { cache_dir: options.cacheDir } : {}),
+          ...(typeof options.device === 'string' ? { device: options.device } : {}),
         },
       });
       core = createServingCore(config, {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { Command } from 'commander';
 import { registerBatchCommand } from '../../src/cli/batch.js';
 import { BerthError } from '../../src/core/errors.js';
+import { checkDevice } from '../../src/runtime/onnx/execution-device.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { testJsonlFormats } from '../support/test-jsonl-records.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -189,6 +190,37 @@ describe('berth batch', () => {
         result.stderr,
         /^berth: BERTH_ERR_BATCH_INCOMPLETE: .*: 2 of 2 parts are not finished \(part-000\.jsonl, part-001\.jsonl\); run the shards that own them, then commit again/,
       );
+    } finally {
+      await dirs.cleanup();
+    }
+  });
+
+  it('--device reaches the model loader: an unusable cuda fails before any part is written', async (t) => {
+    try {
+      checkDevice({ kind: 'cuda', deviceId: 0 });
+      t.skip('this onnxruntime-node install has its CUDA provider files');
+      return;
+    } catch {
+      // Missing here, as on every CPU install.
+    }
+    const dirs = await writeParts(base, 1, 2);
+    try {
+      const result = await berthBinary(
+        'batch',
+        ...[
+          '--input',
+          dirs.input,
+          '--output',
+          dirs.output,
+          '--model',
+          `${served.fixture.uri}/dense`,
+          '--device',
+          'cuda',
+        ],
+      );
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /^berth: BERTH_ERR_DEVICE_UNAVAILABLE: --device cuda: /);
+      await assert.rejects(readdir(dirs.output), { code: 'ENOENT' });
     } finally {
       await dirs.cleanup();
     }

@@ -25,7 +25,7 @@ import { resolveStoreSettings } from '../storage/store-settings-env.js';
 import { createDefaultStoreRegistry } from '../storage/store-registry.js';
 import { createBatchProgress, summaryLine } from './batch-progress.js';
 import { parseDuration } from './duration.js';
-import { BERTH_VERSION } from './version.js';
+import { BERTH_VERSION } from '../core/version.js';
 
 /** What the command is given from outside; tests swap the formats, streams and clocks. */
 export interface BatchCommandDeps {

@@ -8,7 +8,7 @@ import { registerLookupCommands } from './lookup.js';
 import { registerModelsCommands } from './models.js';
 import { registerPredictCommand } from './predict.js';
 import { registerServeCommand } from './serve.js';
-import { BERTH_VERSION } from './version.js';
+import { BERTH_VERSION } from '../core/version.js';
 
 /** Runs the CLI; resolves to the exit code (long-running commands resolve when they finish). */
 export async function main(argv: readonly string[]): Promise<number> {

@@ -7,7 +7,7 @@ import { createDefaultStoreRegistry } from '../storage/store-registry.js';
 import { startServer } from '../transports/start-server.js';
 import { resolveStoreSettings } from '../storage/store-settings-env.js';
 import { addSettingOptions } from './setting-options.js';
-import { BERTH_VERSION } from './version.js';
+import { BERTH_VERSION } from '../core/version.js';
 
 export function registerServeCommand(program: Command, setExit: (code: number) => void): void {
   const command = program

@@ -3,7 +3,7 @@
  * are asked for) or the training base image, tagged with this Berth's version. The Dockerfiles
  * under deploy/docker/ build them.
  */
-import { BERTH_VERSION } from '../cli/version.js';
+import { BERTH_VERSION } from '../core/version.js';
 import type { DeploySpec } from './deploy-spec.js';
 
 /** The image of the spec's workload: `image` when given, else berth / berth-cuda / berth-train. */

@@ -1,3 +1,4 @@
+/** Berth's own version, for metadata, lineage and image tags. */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

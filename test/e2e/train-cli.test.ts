@@ -145,7 +145,7 @@ describe('berth train: a git repository, data in a store, the model published wi
     const shown = await runBerth(['models', 'show', `${pathToFileURL(store).href}/ranker/1`]);
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, new RegExp(`^  commit: ${tag}$`, 'm'));
-    assert.match(shown.stdout, /^  model.onnx\t\d+ bytes\tsha256 [0-9a-f]{64}$/m);
+    assert.match(shown.stdout, /^ {2}model.onnx\t\d+ bytes\tsha256 [0-9a-f]{64}$/m);
     assert.match(shown.stdout, new RegExp(`^      sha256: ${sha256('a,b\n5,6\n7,8\n')}$`, 'm'));
     const json = await runBerth(['models', 'show', '--json', `${pathToFileURL(store).href}/ranker@1`]);
     assert.equal(json.stdout, await readFile(join(store, 'ranker', '1', 'MANIFEST.json'), 'utf8'));

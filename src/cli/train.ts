@@ -116,7 +116,8 @@ export async function runTrainCommand(
     (env.BERTH_CACHE_DIR || defaultCacheDir(env));
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
-  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  // `on`, not `once`: a second Ctrl-C must not kill berth before it has stopped the trainer's group.
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   try {
     const result = await runTrainJob(
       job,

@@ -191,6 +191,11 @@ describe('berth train: a git repository, data in a store, the model published wi
       ['--data', 'holdout=/nonexistent/holdout.csv'],
       /BERTH_ERR_TRAIN_DATA_NOT_FOUND: data holdout: \/nonexistent\/holdout.csv/,
     ],
+    [
+      'a workdir not in the checkout',
+      ['--workdir', 'nope'],
+      /BERTH_ERR_TRAIN_JOB_INVALID: workdir "nope": no such folder/,
+    ],
     ['a non-zero exit', ['--param', 'mode=fail'], /BERTH_ERR_TRAIN_COMMAND_FAILED: .*exited with code 3/],
     [
       'a model that does not load',

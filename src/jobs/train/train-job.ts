@@ -37,21 +37,29 @@ const relativePath = z
     message: 'expected a path inside the repository, without a leading / or ".."',
   });
 
+/** A message for a field left out, saying what to give (zod's default names only the type). */
+const required = (what: string) => ({
+  error: (issue: { input: unknown }) => (issue.input === undefined ? `required: ${what}` : undefined),
+});
+
 /** The job file's fields; every one has a flag of the same name. */
 export const trainJobSchema = z
   .object({
     repo: z
-      .string()
+      .string(required('the git repository (https, ssh or file:// URL, or a local path); --repo'))
       .min(1)
       .describe('Git repository: https, ssh (ssh:// or git@host:path), file:// URL or a local path.'),
     ref: z
-      .string()
+      .string(required('a branch, tag or commit; --ref'))
       .min(1)
       .describe('Branch, tag or commit (full or short) to fetch; lineage records the resolved commit.'),
     workdir: relativePath
       .default('')
       .describe("The command's working folder, relative to the repository root."),
-    command: z.array(z.string().min(1)).min(1).describe('The training command and its arguments (no shell).'),
+    command: z
+      .array(z.string().min(1), required('the training command as a list, or after "--" on the command line'))
+      .min(1)
+      .describe('The training command and its arguments (no shell).'),
     data: z
       .record(dataName, z.string().min(1))
       .default({})
@@ -61,10 +69,19 @@ export const trainJobSchema = z
       .default({})
       .describe('Hyper-parameters: BERTH_PARAMS_FILE (JSON) and BERTH_PARAM_<KEY> each.'),
     output: z
-      .object({
-        model: z.string().min(1).describe('Model name the trained version is published under.'),
-        store: z.string().min(1).describe('Store URI holding the model folder.'),
-      })
+      .object(
+        {
+          model: z
+            .string(required('the model name to publish under; --output-model'))
+            .min(1)
+            .describe('Model name the trained version is published under.'),
+          store: z
+            .string(required('the store URI to publish to; --output-store'))
+            .min(1)
+            .describe('Store URI holding the model folder.'),
+        },
+        required('{ model, store }: where to publish; --output-model and --output-store'),
+      )
       .strict(),
     timeout: z
       .string()

@@ -9,6 +9,7 @@ import { registerModelsCommands } from './models.js';
 import { registerPredictCommand } from './predict.js';
 import { registerServeCommand } from './serve.js';
 import { BERTH_VERSION } from '../core/version.js';
+import { registerTrainCommand } from './train.js';
 
 /** Runs the CLI; resolves to the exit code (long-running commands resolve when they finish). */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -27,6 +28,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerBatchCommand(program, setExit, { formats: defaultRecordFormats });
   registerLookupCommands(program, { formats: defaultRecordFormats });
   registerK8sCommands(program);
+  registerTrainCommand(program, setExit, { argv });
   program.addOption(new Option('--no-color', 'plain output').hideHelp());
   try {
     await program.parseAsync([...argv]);

@@ -68,6 +68,10 @@ export function registerTrainCommand(
     .option('--timeout <duration>', 'stop the command after this long: 90s, 30m, 2h, 1d (default 24h)')
     .option('--samples <path|uri>', 'sample rows (V2 request JSON) the model must answer before publishing')
     .option('--cache-dir <dir>', 'the local cache; staged data goes in its data/ folder (BERTH_CACHE_DIR)')
+    .option(
+      '--no-publish',
+      'train and verify only: print nothing on stdout (the non-zero ranks of a multi-node run)',
+    )
     .option('--keep-workdir', 'keep the run folder (checkout, data links, output) after the run', false)
     .action(async (job: string | undefined, rest: string[], options: Record<string, unknown>) => {
       const { jobFile, command } = splitOperands(deps.argv ?? process.argv, [
@@ -134,10 +138,14 @@ export async function runTrainCommand(
         host: hostname(),
         signal: stop.signal,
       },
-      { cacheDir, keepWorkdir: options.keepWorkdir === true },
+      { cacheDir, keepWorkdir: options.keepWorkdir === true, publish: options.publish !== false },
     );
-    stderr.write(`train: published ${result.uri} (commit ${result.lineage.commit})\n`);
-    stdout.write(`${result.uri}\n`);
+    if (result.published === undefined) {
+      stderr.write(`train: verified, not published (--no-publish; commit ${result.lineage.commit})\n`);
+      return 0;
+    }
+    stderr.write(`train: published ${result.published.uri} (commit ${result.lineage.commit})\n`);
+    stdout.write(`${result.published.uri}\n`);
     return 0;
   } finally {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);

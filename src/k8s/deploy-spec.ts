@@ -3,6 +3,7 @@
  * everything Kubernetes needs to run it. Validated once here (unknown keys are errors that name
  * them), so the renderers only read typed, defaulted values. docs/kubernetes.md documents each field.
  */
+import { parseTrainJob } from '../jobs/train/train-job.js';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -250,6 +251,8 @@ export function parseDeploySpec(value: unknown, source: string): DeploySpec {
     throw new BerthError('DEPLOY_SPEC_INVALID', `${source}: ${formatZodIssues(result.error.issues)}`);
   }
   const spec = result.data;
+  // The job is berth train's own file: checked by its schema, so a pod never starts to fail on it.
+  if (spec.train && typeof spec.train.job === 'object') parseTrainJob(spec.train.job, `${source}: train.job`);
   if (!spec.model && typeof value === 'object' && value !== null) {
     const given = SERVING_ONLY.filter((key) => key in value);
     if (given.length > 0) {
@@ -275,6 +278,7 @@ export async function loadDeploySpec(path: string): Promise<DeploySpec> {
     if (typeof job !== 'object' || job === null || Array.isArray(job)) {
       throw new BerthError('DEPLOY_SPEC_INVALID', `${jobPath}: expected a mapping (a berth train job)`);
     }
+    parseTrainJob(job, jobPath);
     return { ...spec, train: { ...spec.train, job: job as Record<string, unknown> } };
   }
   return spec;

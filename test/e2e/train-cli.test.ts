@@ -179,6 +179,18 @@ describe('berth train: a git repository, data in a store, the model published wi
     assert.equal(manifest.lineage.commit, tag);
   });
 
+  it('--no-publish trains and verifies, prints nothing on stdout and publishes nothing', async () => {
+    const before = await versions();
+    const result = await train(jobFile, '--no-publish');
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, '');
+    assert.match(
+      result.stderr,
+      new RegExp(`train: verified, not published \\(--no-publish; commit ${tag}\\)`),
+    );
+    assert.deepEqual(await versions(), before);
+  });
+
   const failures: Array<[string, string[], RegExp]> = [
     ['an unknown ref', ['--ref', 'v9.9.9'], /BERTH_ERR_TRAIN_REF_NOT_FOUND: ref "v9.9.9"/],
     [

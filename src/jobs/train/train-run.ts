@@ -51,6 +51,11 @@ export interface TrainRunOptions {
   readonly keepWorkdir: boolean;
   /** SIGTERM to SIGKILL grace for the trainer's group, ms. */
   readonly graceMs?: number;
+  /**
+   * False: train and verify, then stop. Every worker of a multi-node run trains, but only one may
+   * publish, or each would add a version.
+   */
+  readonly publish?: boolean;
 }
 
 /** A trained version's lineage in MANIFEST.json. */
@@ -70,10 +75,9 @@ export interface TrainLineage {
   readonly berthVersion: string;
 }
 
-/** The published version. */
+/** The published version (absent with `publish: false`). */
 export interface TrainRunResult {
-  readonly uri: string;
-  readonly version: number;
+  readonly published?: { readonly uri: string; readonly version: number };
   readonly lineage: TrainLineage;
   /** The run folder (gone unless keepWorkdir). */
   readonly runDir: string;
@@ -174,6 +178,10 @@ export async function runTrainJob(
       host: deps.host,
       berthVersion: deps.berthVersion,
     };
+    if (options.publish === false) {
+      ok = true;
+      return { lineage, runDir };
+    }
     if (deps.signal?.aborted) throw interrupted('before publishing');
     const published = await interruptible(deps.signal, () =>
       publishVersion(store, model, paths.output, {
@@ -183,8 +191,7 @@ export async function runTrainJob(
     );
     ok = true;
     return {
-      uri: storeUriOf(store.uri, `${model}/${published.version}`),
-      version: published.version,
+      published: { uri: storeUriOf(store.uri, `${model}/${published.version}`), version: published.version },
       lineage,
       runDir,
     };

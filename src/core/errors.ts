@@ -158,6 +158,11 @@ export const ERROR_KINDS = {
     summary:
       'The batch output given to `berth lookup publish` has no `_SUCCESS` marker; `--allow-incomplete` publishes what is there.',
   },
+  DEPLOY_SPEC_INVALID: {
+    code: 'INVALID_ARGUMENT',
+    summary:
+      'A `berth k8s` deployment spec (berth.deploy.yaml) has an unknown key, a wrong value, or not exactly one of model, train and batch; the message names the field.',
+  },
   INTERNAL: { code: 'INTERNAL', summary: 'A bug in Berth: please report it with the log line.' },
 } as const satisfies Record<string, ErrorKind>;
 

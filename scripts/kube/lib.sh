@@ -23,8 +23,8 @@ kube_log() { printf '[kube] %s\n' "$*" >&2; }
 kube_die() { kube_log "error: $*"; exit 1; }
 
 # The version pinned by the wrapper module (k8s.io/kubernetes vX.Y.Z).
-kube_version() { sed -n 's/^require k8s.io\/kubernetes \(v[0-9.]*\)$/\1/p' "$BERTH_KUBE_SCRIPTS/kubernetes/go.mod"; }
-etcd_version() { sed -n 's/^require go.etcd.io\/etcd\/server\/v3 \(v[0-9.]*\)$/\1/p' "$BERTH_KUBE_SCRIPTS/etcd/go.mod"; }
+kube_version() { sed -n 's/^\(require\)\{0,1\}[[:space:]]*k8s.io\/kubernetes \(v[0-9.]*\)$/\2/p' "$BERTH_KUBE_SCRIPTS/kubernetes/go.mod"; }
+etcd_version() { sed -n 's/^\(require\)\{0,1\}[[:space:]]*go.etcd.io\/etcd\/server\/v3 \(v[0-9.]*\)$/\2/p' "$BERTH_KUBE_SCRIPTS/etcd/go.mod"; }
 
 kube_cache_dir() { printf '%s\n' "${BERTH_CACHE:-$HOME/.cache/berth}/kube/$(kube_version)"; }
 kube_bin() { printf '%s\n' "$(kube_cache_dir)/bin/$1"; }

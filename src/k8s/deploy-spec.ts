@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { formatZodIssues } from '../config/zod-issues.js';
 import { MODEL_CONTROL_MODES, LOG_LEVELS } from '../config/server-settings.js';
 import { BerthError } from '../core/errors.js';
+import { parseModelRef } from '../core/model-ref.js';
 import { parseVersionPolicy } from '../core/version-policy.js';
 import { parseQuantity, QUANTITY_FORMS } from './quantity.js';
 
@@ -219,6 +220,14 @@ const deploySpec = z
         code: 'custom',
         message: `expected exactly one of model (serving), train or batch, got ${kinds.length === 0 ? 'none' : kinds.join(' and ')}`,
       });
+    }
+    if (spec.batch && spec.batch.endpoint === undefined) {
+      // The same check `berth batch --model` makes, so a bad reference fails here, not in the pod.
+      try {
+        parseModelRef(spec.batch.model, spec.batch.store);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', path: ['batch', 'model'], message: (error as Error).message });
+      }
     }
   });
 

@@ -3,6 +3,7 @@
  * reported as created, configured or unchanged (the resourceVersion before and after: the server
  * does not write an object that an apply leaves as it was).
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from './kube-object.js';
 import { refOf, type KubeApi, type LiveObject, type ObjectRef } from './kube-api.js';
 import { applyOrder } from './apply-order.js';
@@ -29,14 +30,26 @@ export async function applyObjects(
     const before = await api.read(ref);
     const live = await api.apply(object);
     const outcome: ApplyOutcome =
-      before === undefined
-        ? 'created'
-        : before.metadata.resourceVersion === live.metadata.resourceVersion
-          ? 'unchanged'
-          : 'configured';
+      before === undefined ? 'created' : sameContent(before, live) ? 'unchanged' : 'configured';
     const applied = { ref, outcome, live };
     results.push(applied);
     onApplied(applied);
   }
   return results;
+}
+
+// A controller may write status between the read and the apply (a Job's pods starting), which
+// moves the resourceVersion too; so when it moved, compare what the apply could have changed.
+function sameContent(before: LiveObject, after: LiveObject): boolean {
+  if (before.metadata.resourceVersion === after.metadata.resourceVersion) return true;
+  const strip = (object: LiveObject): unknown => {
+    const {
+      resourceVersion: _rv,
+      managedFields: _fields,
+      ...metadata
+    } = object.metadata as Record<string, unknown>;
+    const { status: _status, ...rest } = object;
+    return { ...rest, metadata };
+  };
+  return isDeepStrictEqual(strip(before), strip(after));
 }

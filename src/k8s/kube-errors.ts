@@ -36,7 +36,7 @@ export function kubeError(error: unknown, what: string, server: string): BerthEr
   const status = (error as { code?: unknown }).code;
   if (typeof status === 'number') {
     const body = serverStatus((error as { body?: unknown }).body);
-    const said = body.message ?? body.reason ?? (error as Error).message;
+    const said = shorten(body.message ?? body.reason ?? (error as Error).message);
     const id: ErrorId =
       status === 401 || status === 403
         ? 'KUBE_FORBIDDEN'
@@ -58,4 +58,10 @@ export function kubeError(error: unknown, what: string, server: string): BerthEr
     `${what}: cannot reach the API server at ${server}${cause !== undefined ? ` (${cause})` : ''}: ${message}`,
     { cause: error },
   );
+}
+
+// A rejected pod template is quoted whole by the server (kilobytes of Go structs); its start
+// names the field and its end says why ("field is immutable"), so keep both.
+function shorten(message: string): string {
+  return message.length <= 800 ? message : `${message.slice(0, 400)} … ${message.slice(-300)}`;
 }

@@ -56,14 +56,17 @@ test('each object is created, configured or unchanged by its resourceVersion bef
     metadata: { ...o.metadata, resourceVersion },
   });
   const [service, deployment] = [object('Service', 'a'), object('Deployment', 'a', 'apps/v1')];
-  // RecordedApi.apply stores resourceVersion "1" for the first apply and "2" for the second.
-  api.record({ ...service, name: 'a' }, [live(service, '1')]);
-  api.record({ ...deployment, name: 'a' }, [live(deployment, '7')]);
+  // RecordedApi.apply stores resourceVersion "1" for the first apply and "2" for the second; the
+  // stored Service carried an old label (the apply changed it), the Deployment only a status write.
+  api.record({ ...service, name: 'a' }, [
+    { ...live(service, '1'), metadata: { name: 'a', resourceVersion: '1', labels: { old: 'yes' } } },
+  ]);
+  api.record({ ...deployment, name: 'a' }, [{ ...live(deployment, '7'), status: { replicas: 1 } }]);
   const seen: string[] = [];
   const results = await applyObjects(api, [deployment, service, object('ConfigMap', 'c')], (one) =>
     seen.push(`${one.ref.kind}:${one.outcome}`),
   );
-  assert.deepEqual(seen, ['ConfigMap:created', 'Service:configured', 'Deployment:configured']);
+  assert.deepEqual(seen, ['ConfigMap:created', 'Service:configured', 'Deployment:unchanged']);
   assert.equal(results.length, 3);
   const again = new RecordedApi();
   again.record({ ...service, name: 'a' }, [live(service, '1')]);

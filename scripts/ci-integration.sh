@@ -5,8 +5,14 @@
 # built from the Go module proxy by scripts/kube/build.sh). All cache their downloads under
 # ${BERTH_CACHE:-$HOME/.cache/berth} and listen on 127.0.0.1 only; all are stopped however the tests end. In CI a suite that skips because its
 # server is missing counts as a failure: a green run must have talked to the real servers.
+# First, needing no service: the golden Kubernetes manifests (deploy/golden/) are validated against
+# the official schemas with kubectl-validate, and deploy/docker/*.Dockerfile are linted with
+# BuildKit's `docker build --check` rules; either failing fails CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+scripts/k8s/validate.sh
+scripts/k8s/lint-dockerfiles.sh
 
 cleanup() {
   if [ -n "${BERTH_HDFS_DIR:-}" ]; then scripts/hdfs/stop.sh >&2 || true; fi

@@ -138,8 +138,9 @@ export function quantityOf(text: string): number {
 }
 
 /**
- * JOB_COMPLETION_INDEX declared first in the env list: the Job controller sets it on Indexed Job
- * pods, but `$(VAR)` in later env values expands only names declared before them.
+ * JOB_COMPLETION_INDEX declared first in the env list. The Job controller appends it after the
+ * container's own env (and keeps a declaration already there: pkg/controller/job's
+ * addCompletionIndexEnvVariable), but `$(VAR)` expands only names declared before it.
  */
 export function completionIndexEnv(): Record<string, unknown> {
   return {

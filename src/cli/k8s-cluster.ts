@@ -57,7 +57,7 @@ export function registerK8sClusterCommands(group: Command, deps: K8sClusterDeps 
 
   targetOptions(group.command('apply'))
     .description('Server-side apply the spec\'s objects (field manager "berth"), then follow the rollout.')
-    .option('--wait', 'follow Deployments and Jobs until ready, failed or --timeout (default)', true)
+    .option('--wait', 'follow Deployments and Jobs until ready, failed or --timeout', true)
     .option('--no-wait', 'return once the objects are applied')
     .addOption(new Option('--timeout <duration>', 'how long --wait follows the rollout').default('5m'))
     .action(async (specPath: string, options: TargetOptions & { wait: boolean; timeout: string }) => {

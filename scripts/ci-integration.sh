@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The integration suites that need real services: a real single-node HDFS (NameNode + DataNode from
 # Hadoop jars resolved through Maven) and a real S3-compatible server (versitygw built with
-# `go install`). Both cache their downloads under ${BERTH_CACHE:-$HOME/.cache/berth} and listen on
-# 127.0.0.1 only; both are stopped however the tests end. In CI a suite that skips because its
+# `go install`) and a real Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager
+# built from the Go module proxy by scripts/kube/build.sh). All cache their downloads under
+# ${BERTH_CACHE:-$HOME/.cache/berth} and listen on 127.0.0.1 only; all are stopped however the tests end. In CI a suite that skips because its
 # server is missing counts as a failure: a green run must have talked to the real servers.
 # First, needing no service: the golden Kubernetes manifests (deploy/golden/) are validated against
 # the official schemas with kubectl-validate, and deploy/docker/*.Dockerfile are linted with
@@ -16,6 +17,7 @@ scripts/k8s/lint-dockerfiles.sh
 cleanup() {
   if [ -n "${BERTH_HDFS_DIR:-}" ]; then scripts/hdfs/stop.sh >&2 || true; fi
   if [ -n "${BERTH_S3_DIR:-}" ]; then scripts/s3/stop.sh >&2 || true; fi
+  if [ -n "${BERTH_KUBE_DIR:-}" ]; then scripts/kube/stop.sh >&2 || true; fi
 }
 trap cleanup EXIT
 
@@ -31,12 +33,13 @@ start() {
 
 start scripts/s3/start.sh
 start scripts/hdfs/start.sh
+start scripts/kube/start.sh
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 
 log="$(mktemp)"
 status=0
 npm run test:integration 2>&1 | tee "$log" || status=$?
-if grep -E "# SKIP no (S3 server|HDFS)" "$log" >/dev/null; then
+if grep -E "# SKIP no (S3 server|HDFS|kube-apiserver|kube-controller-manager)" "$log" >/dev/null; then
   echo "ci-integration: some suites skipped because a real server was missing" >&2
   status=1
 fi

@@ -4,6 +4,7 @@ import { toBerthError } from '../core/errors.js';
 import { defaultRecordFormats } from '../jobs/batch/default-formats.js';
 import { registerBatchCommand } from './batch.js';
 import { registerK8sCommands } from './k8s.js';
+import { registerK8sClusterCommands } from './k8s-cluster.js';
 import { registerLookupCommands } from './lookup.js';
 import { registerModelsCommands } from './models.js';
 import { registerPredictCommand } from './predict.js';
@@ -27,8 +28,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerModelsCommands(program, setExit);
   registerBatchCommand(program, setExit, { formats: defaultRecordFormats });
   registerLookupCommands(program, { formats: defaultRecordFormats });
-  registerK8sCommands(program);
   registerTrainCommand(program, setExit, { argv });
+  registerK8sClusterCommands(registerK8sCommands(program));
   program.addOption(new Option('--no-color', 'plain output').hideHelp());
   try {
     await program.parseAsync([...argv]);

@@ -119,6 +119,45 @@ export const ERROR_KINDS = {
     code: 'UNAVAILABLE',
     summary: '`berth predict` could not reach the server (connection refused, timeout).',
   },
+  KUBE_UNREACHABLE: {
+    code: 'UNAVAILABLE',
+    summary:
+      '`berth k8s` could not reach the Kubernetes API server, or found no usable kubeconfig (`--kubeconfig`, `KUBECONFIG`, `~/.kube/config`); the message names the server and the cause.',
+  },
+  KUBE_FORBIDDEN: {
+    code: 'FAILED_PRECONDITION',
+    summary:
+      "The Kubernetes API server refused the credentials (401) or RBAC denied the request (403); the message names the verb, the object and the server's reason.",
+  },
+  KUBE_INVALID_OBJECT: {
+    code: 'INVALID_ARGUMENT',
+    summary:
+      "The Kubernetes API server rejected an object (400, 422, or an unknown kind); the message names the object and quotes the server's message.",
+  },
+  KUBE_API_ERROR: {
+    code: 'UNAVAILABLE',
+    summary:
+      'The Kubernetes API server answered a request with another error (a missing namespace, a conflict, a 5xx); the message names the object and quotes the server.',
+  },
+  KUBE_NAMESPACE_CONFLICT: {
+    code: 'INVALID_ARGUMENT',
+    summary: '`--namespace` differs from the namespace in the deployment spec; drop one of them.',
+  },
+  KUBE_ROLLOUT_FAILED: {
+    code: 'FAILED_PRECONDITION',
+    summary:
+      '`berth k8s apply --wait` saw the rollout fail: a Deployment past its progress deadline (`ProgressDeadlineExceeded`) or a Job with the `Failed` condition; the message quotes the condition.',
+  },
+  KUBE_ROLLOUT_TIMEOUT: {
+    code: 'DEADLINE_EXCEEDED',
+    summary:
+      '`berth k8s apply --wait` gave up after `--timeout` before the rollout was ready; the message says how many replicas (or Job pods) were ready.',
+  },
+  KUBE_DELETE_TIMEOUT: {
+    code: 'DEADLINE_EXCEEDED',
+    summary:
+      '`berth k8s delete --wait` gave up after `--timeout` while objects still existed (finalizers, stuck garbage collection); the message names them.',
+  },
   MODEL_CONTROL_DISABLED: {
     code: 'FAILED_PRECONDITION',
     summary:

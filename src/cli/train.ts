@@ -70,7 +70,7 @@ export function registerTrainCommand(
     .option('--cache-dir <dir>', 'the local cache; staged data goes in its data/ folder (BERTH_CACHE_DIR)')
     .option(
       '--no-publish',
-      'train and verify only: print nothing on stdout (the non-zero ranks of a multi-node run)',
+      'train and verify what was written, publish nothing, print nothing on stdout (the other ranks of a multi-node run)',
     )
     .option('--keep-workdir', 'keep the run folder (checkout, data links, output) after the run', false)
     .action(async (job: string | undefined, rest: string[], options: Record<string, unknown>) => {

@@ -20,6 +20,14 @@ import {
   scratchVolumes,
 } from './pod-parts.js';
 
+/**
+ * Every worker trains, but only index 0 publishes: the others run `--no-publish`, or each would add
+ * a version. The spec's `args` arrive as "$@".
+ */
+export const RANK_ZERO_PUBLISHES =
+  'if [ "$JOB_COMPLETION_INDEX" = 0 ]; then exec berth train /etc/berth/job/job.yaml "$@"; fi; ' +
+  'exec berth train /etc/berth/job/job.yaml --no-publish "$@"';
+
 /** Where the ConfigMap's job.yaml is mounted; `berth train` reads it from there. */
 export const JOB_FILE_DIR = '/etc/berth/job';
 
@@ -71,8 +79,9 @@ export function renderTraining(
     name: 'train',
     image,
     ...(spec.imagePullPolicy ? { imagePullPolicy: spec.imagePullPolicy } : {}),
-    command: ['berth'],
-    args: ['train', `${JOB_FILE_DIR}/job.yaml`, ...spec.args],
+    ...(multi
+      ? { command: ['sh', '-c', RANK_ZERO_PUBLISHES, 'berth-train'], args: spec.args }
+      : { command: ['berth'], args: ['train', `${JOB_FILE_DIR}/job.yaml`, ...spec.args] }),
     ...(multi ? { ports: [{ name: 'rendezvous', containerPort: train.port, protocol: 'TCP' }] } : {}),
     env: [
       ...containerEnv(spec),

@@ -52,8 +52,8 @@ export interface TrainRunOptions {
   /** SIGTERM to SIGKILL grace for the trainer's group, ms. */
   readonly graceMs?: number;
   /**
-   * False: train and verify, then stop. Every worker of a multi-node run trains, but only one may
-   * publish, or each would add a version.
+   * False: train, verify what was written (an empty output is allowed), then stop. Every worker of
+   * a multi-node run trains, but only one may publish, or each would add a version.
    */
   readonly publish?: boolean;
 }
@@ -148,21 +148,25 @@ export async function runTrainJob(
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
     });
     const where = `$BERTH_OUTPUT_DIR`;
-    if ((await readdir(paths.output)).length === 0) {
+    const wroteAnything = (await readdir(paths.output)).length > 0;
+    // Without publishing, an empty output is fine: the other ranks of a multi-node run write none.
+    if (!wroteAnything && options.publish !== false) {
       throw new BerthError(
         'TRAIN_NO_MODEL',
         `${where} is empty after ${job.command.join(' ')}; expected the trainer to write model.onnx there`,
       );
     }
     const metrics = await readMetrics(paths.output);
-    const samples = await readSamples(job, deps.stores, paths.output);
-    const report = await verifyModel(paths.output, {
-      runtime: deps.runtime,
-      where,
-      tolerance: job.verify.tolerance,
-      ...(samples ? { samples } : {}),
-    });
-    deps.note(`train: verified (${report.runs} requests: smoke${samples ? ' and sample rows' : ''})`);
+    if (wroteAnything) {
+      const samples = await readSamples(job, deps.stores, paths.output);
+      const report = await verifyModel(paths.output, {
+        runtime: deps.runtime,
+        where,
+        tolerance: job.verify.tolerance,
+        ...(samples ? { samples } : {}),
+      });
+      deps.note(`train: verified (${report.runs} requests: smoke${samples ? ' and sample rows' : ''})`);
+    }
     const lineage: TrainLineage = {
       kind: 'train',
       repo: job.repo,

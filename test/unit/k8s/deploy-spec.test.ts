@@ -7,6 +7,12 @@ import { describe, it } from 'node:test';
 import { loadDeploySpec, parseDeploySpec, workloadKind } from '../../../src/k8s/deploy-spec.js';
 import { berthError } from '../../support/store-assertions.js';
 
+const validJob = {
+  repo: 'https://git.example.com/r.git',
+  ref: 'main',
+  command: ['python', 'train.py'],
+  output: { model: 'm', store: '/models' },
+};
 const serving = { name: 'ranker', model: { store: 'hdfs://nn:8020/models', name: 'ranker' } };
 
 describe('parseDeploySpec', () => {
@@ -53,7 +59,7 @@ describe('parseDeploySpec', () => {
       berthError('DEPLOY_SPEC_INVALID', 'got none'),
     );
     assert.throws(
-      () => parseDeploySpec({ ...serving, train: { job: {} } }, 's.yaml'),
+      () => parseDeploySpec({ ...serving, train: { job: validJob } }, 's.yaml'),
       berthError('DEPLOY_SPEC_INVALID', 'model and train'),
     );
   });
@@ -62,7 +68,7 @@ describe('parseDeploySpec', () => {
     assert.throws(
       () =>
         parseDeploySpec(
-          { name: 't', train: { job: {} }, autoscaling: { min: 1, max: 2, cpu: 50 } },
+          { name: 't', train: { job: validJob }, autoscaling: { min: 1, max: 2, cpu: 50 } },
           't.yaml',
         ),
       berthError('DEPLOY_SPEC_INVALID', 'autoscaling', 'only for a serving spec'),
@@ -103,14 +109,43 @@ describe('parseDeploySpec', () => {
   });
 });
 
+describe('train.job', () => {
+  it("is checked by berth train's own schema, naming the spec and the key", () => {
+    assert.throws(
+      () => parseDeploySpec({ name: 't', train: { job: { ...validJob, epochs: 5 } } }, 't.yaml'),
+      berthError('TRAIN_JOB_INVALID', 't.yaml: train.job', 'epochs'),
+    );
+    assert.throws(
+      () => parseDeploySpec({ name: 't', train: { job: { command: ['python'] } } }, 't.yaml'),
+      berthError('TRAIN_JOB_INVALID', 't.yaml: train.job', 'repo'),
+    );
+  });
+});
+
 describe('loadDeploySpec', () => {
   it('inlines a train.job path relative to the spec file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'berth-deploy-'));
     try {
-      await writeFile(join(dir, 'job.yaml'), 'name: ranker\ncommand: [python, train.py]\n');
+      await writeFile(
+        join(dir, 'job.yaml'),
+        'repo: https://git.example.com/r.git\nref: main\ncommand: [python, train.py]\noutput: { model: ranker, store: /models }\n',
+      );
       await writeFile(join(dir, 'spec.yaml'), 'name: ranker-train\ntrain:\n  job: job.yaml\n');
       const spec = await loadDeploySpec(join(dir, 'spec.yaml'));
-      assert.deepEqual(spec.train?.job, { name: 'ranker', command: ['python', 'train.py'] });
+      assert.deepEqual(spec.train?.job, {
+        repo: 'https://git.example.com/r.git',
+        ref: 'main',
+        command: ['python', 'train.py'],
+        output: { model: 'ranker', store: '/models' },
+      });
+      await writeFile(
+        join(dir, 'job.yaml'),
+        'repo: x\nref: main\ncommand: [python]\noutput: { model: m, store: /s }\nepochs: 5\n',
+      );
+      await assert.rejects(
+        loadDeploySpec(join(dir, 'spec.yaml')),
+        berthError('TRAIN_JOB_INVALID', 'job.yaml', 'epochs'),
+      );
       await writeFile(join(dir, 'spec.yaml'), 'name: ranker-train\ntrain:\n  job: missing.yaml\n');
       await assert.rejects(
         loadDeploySpec(join(dir, 'spec.yaml')),

@@ -1,13 +1,22 @@
 /** Training specs: ConfigMap + Job running berth train; Indexed Job + headless Service for torchrun; CronJob. */
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered objects are untyped JSON, read by path */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { parseDeploySpec } from '../../../src/k8s/deploy-spec.js';
 import type { KubeObject } from '../../../src/k8s/kube-object.js';
 import { renderManifests } from '../../../src/k8s/render.js';
 
-const job = { name: 'ranker', command: ['python', 'train.py'], output: 'model.onnx' };
+const job = {
+  repo: 'https://git.example.com/ml/ranker.git',
+  ref: 'v1.4.0',
+  command: ['python', 'train.py'],
+  output: { model: 'ranker', store: 'hdfs://nn:8020/models' },
+};
 
 function render(value: unknown): any[] {
   return renderManifests(parseDeploySpec(value, 'test.yaml'));
@@ -77,6 +86,32 @@ describe('renderManifests: training', () => {
     assert.equal(values.NODE_RANK, '$(JOB_COMPLETION_INDEX)');
     assert.equal(values.WORLD_SIZE, '8');
     assert.equal(jobSpec.template.spec.containers[0].resources.limits['nvidia.com/gpu'], 2);
+    const c = jobSpec.template.spec.containers[0];
+    assert.deepEqual(c.command.slice(0, 2), ['sh', '-c']);
+    assert.match(
+      c.command[2],
+      /"\$JOB_COMPLETION_INDEX" = 0 \]; then exec berth train \/etc\/berth\/job\/job.yaml "\$@"/,
+    );
+    assert.match(c.command[2], /exec berth train \/etc\/berth\/job\/job.yaml --no-publish "\$@"$/);
+  });
+
+  it('multi-worker: index 0 alone publishes, through a real sh (the others pass --no-publish)', async () => {
+    const objects = render({ name: 'ddp', train: { job, workers: 2 }, args: ['--keep-workdir'] });
+    const c = objects[2].spec.template.spec.containers[0];
+    const dir = await mkdtemp(join(tmpdir(), 'berth-rank-'));
+    try {
+      // A stand-in `berth` on PATH that prints its arguments: the script is what is under test.
+      await writeFile(join(dir, 'berth'), '#!/bin/sh\necho "$@"\n', { mode: 0o755 });
+      const run = (index: string) =>
+        execFileSync(c.command[0], [...c.command.slice(1), ...c.args], {
+          env: { PATH: `${dir}:${process.env.PATH}`, JOB_COMPLETION_INDEX: index },
+          encoding: 'utf8',
+        }).trim();
+      assert.equal(run('0'), 'train /etc/berth/job/job.yaml --keep-workdir');
+      assert.equal(run('1'), 'train /etc/berth/job/job.yaml --no-publish --keep-workdir');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('wraps the Job in a CronJob when scheduled, never overlapping runs', () => {

@@ -80,7 +80,11 @@ export function renderTraining(
     image,
     ...(spec.imagePullPolicy ? { imagePullPolicy: spec.imagePullPolicy } : {}),
     ...(multi
-      ? { command: ['sh', '-c', RANK_ZERO_PUBLISHES, 'berth-train'], args: spec.args }
+      ? {
+          command: ['sh', '-c', RANK_ZERO_PUBLISHES, 'berth-train'],
+          // An empty list is dropped by the API server; leave it out so what is applied reads back.
+          ...(spec.args.length > 0 ? { args: spec.args } : {}),
+        }
       : { command: ['berth'], args: ['train', `${JOB_FILE_DIR}/job.yaml`, ...spec.args] }),
     ...(multi ? { ports: [{ name: 'rendezvous', containerPort: train.port, protocol: 'TCP' }] } : {}),
     env: [

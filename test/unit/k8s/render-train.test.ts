@@ -103,7 +103,7 @@ describe('renderManifests: training', () => {
       // A stand-in `berth` on PATH that prints its arguments: the script is what is under test.
       await writeFile(join(dir, 'berth'), '#!/bin/sh\necho "$@"\n', { mode: 0o755 });
       const run = (index: string) =>
-        execFileSync(c.command[0], [...c.command.slice(1), ...c.args], {
+        execFileSync(c.command[0], [...c.command.slice(1), ...(c.args ?? [])], {
           env: { PATH: `${dir}:${process.env.PATH}`, JOB_COMPLETION_INDEX: index },
           encoding: 'utf8',
         }).trim();

@@ -16,6 +16,8 @@
 #   BERTH_HDFS_JAVA_OPTS     extra JVM options for both JVMs
 #   BERTH_HDFS_START_TIMEOUT seconds to wait for a usable cluster (default 180)
 #   JAVA_HOME                Java to use (default: java on PATH); Java 17 is what this was verified on
+# shellcheck source=../lib/process.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)/process.sh"
 
 BERTH_HDFS_SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
@@ -112,18 +114,8 @@ hdfs_stop_role() {
     rm -f "$BERTH_HDFS_DIR/$role.pid"
     return 0
   fi
-  kill -s "$sig" "$pid" 2>/dev/null || true
-  for _ in $(seq 1 150); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    hdfs_log "$role ($pid) still running after 15 s: SIGKILL"
-    kill -s KILL "$pid" 2>/dev/null || true
-    sleep 0.5
-  fi
+  stop_pid "$pid" "$role" "$sig" 15 hdfs_log
   rm -f "$BERTH_HDFS_DIR/$role.pid"
-  hdfs_log "$role ($pid) stopped"
 }
 
 hdfs_nn_http() { printf 'http://127.0.0.1:%s\n' "$BERTH_HDFS_NN_HTTP_PORT"; }

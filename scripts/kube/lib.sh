@@ -9,6 +9,8 @@
 #   BERTH_KUBE_KCM_PORT       kube-controller-manager secure port on 127.0.0.1 (default 20257)
 #   BERTH_KUBE_CONTROLLERS    1 (default) starts kube-controller-manager; 0 runs the API server alone
 #   BERTH_KUBE_START_TIMEOUT  seconds to wait for /readyz (default 180)
+# shellcheck source=../lib/process.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)/process.sh"
 
 BERTH_KUBE_SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
@@ -46,18 +48,8 @@ kube_stop_one() {
     rm -f "$BERTH_KUBE_DIR/$name.pid"
     return 0
   fi
-  kill -s "$sig" "$pid" 2>/dev/null || true
-  for _ in $(seq 1 150); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    kube_log "$name ($pid) still running after 15 s: SIGKILL"
-    kill -s KILL "$pid" 2>/dev/null || true
-    sleep 0.3
-  fi
+  stop_pid "$pid" "$name" "$sig" 15 kube_log
   rm -f "$BERTH_KUBE_DIR/$name.pid"
-  kube_log "$name ($pid) stopped"
 }
 
 # Stops in reverse start order: the controllers, then the API server, then its storage.

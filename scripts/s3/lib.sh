@@ -1,5 +1,7 @@
 # shellcheck shell=bash
 # Shared by start.sh and stop.sh. Sourced, not run.
+# shellcheck source=../lib/process.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)/process.sh"
 
 S3_VERSION="${BERTH_VERSITYGW_VERSION:-v1.8.0}"
 S3_ACCESS_KEY="${ROOT_ACCESS_KEY:-berthtest}"
@@ -34,16 +36,6 @@ s3_stop() {
     rm -f "$BERTH_S3_DIR/versitygw.pid"
     return 0
   fi
-  kill -s "$sig" "$pid" 2>/dev/null || true
-  for _ in $(seq 1 100); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    s3_log "versitygw ($pid) still running after 10 s: SIGKILL"
-    kill -s KILL "$pid" 2>/dev/null || true
-    sleep 0.3
-  fi
+  stop_pid "$pid" versitygw "$sig" 10 s3_log
   rm -f "$BERTH_S3_DIR/versitygw.pid"
-  s3_log "versitygw ($pid) stopped"
 }

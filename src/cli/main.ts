@@ -7,6 +7,7 @@ import { registerLookupCommands } from './lookup.js';
 import { registerModelsCommands } from './models.js';
 import { registerPredictCommand } from './predict.js';
 import { registerServeCommand } from './serve.js';
+import { registerTrainCommand } from './train.js';
 import { BERTH_VERSION } from './version.js';
 
 /** Runs the CLI; resolves to the exit code (long-running commands resolve when they finish). */
@@ -25,6 +26,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerModelsCommands(program, setExit);
   registerBatchCommand(program, setExit, { formats: defaultRecordFormats });
   registerLookupCommands(program, { formats: defaultRecordFormats });
+  registerTrainCommand(program, setExit, { argv });
   program.addOption(new Option('--no-color', 'plain output').hideHelp());
   try {
     await program.parseAsync([...argv]);

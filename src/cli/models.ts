@@ -10,6 +10,8 @@ import {
 import type { StoreCommandOptions } from '../repository/model-commands.js';
 import type { RetryLogger } from '../storage/retrying-store.js';
 import { parseDuration } from './duration.js';
+import { formatShownVersion, showModelVersion } from '../repository/show-version.js';
+import { serializeManifest } from '../repository/manifest.js';
 import { createDefaultStoreRegistry, type StoreRegistry } from '../storage/store-registry.js';
 import { resolveStoreSettings } from '../storage/store-settings-env.js';
 import { createProgressReporter } from './progress-reporter.js';
@@ -61,6 +63,20 @@ export function registerModelsCommands(program: Command, _setExit: (code: number
     .action(async (target: string) => {
       const removed = await removeModelVersion(target, openStores(), { retry: { logger: stderrRetries() } });
       console.log(`removed ${removed}`);
+    });
+
+  models
+    .command('show')
+    .description("Print one version's files and lineage (where it came from: commit, data digests, metrics).")
+    .argument(
+      '<target>',
+      'store URI of a version: <store>/<model>/<version>, <model>@<version>, or <model> for the latest',
+    )
+    .option('--json', 'print MANIFEST.json as it is', false)
+    .action(async (target: string, options: { json: boolean }) => {
+      const shown = await showModelVersion(target, openStores(), { retry: { logger: stderrRetries() } });
+      if (options.json) process.stdout.write(Buffer.from(serializeManifest(shown.manifest)));
+      else for (const line of formatShownVersion(shown)) console.log(line);
     });
 
   models

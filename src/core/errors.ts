@@ -158,6 +158,48 @@ export const ERROR_KINDS = {
     summary:
       'The batch output given to `berth lookup publish` has no `_SUCCESS` marker; `--allow-incomplete` publishes what is there.',
   },
+  TRAIN_JOB_INVALID: {
+    code: 'INVALID_ARGUMENT',
+    summary:
+      'A `berth train` job file or flag is not valid (unknown key, missing field, bad duration, a workdir not in the checkout); the message names the field.',
+  },
+  TRAIN_REF_NOT_FOUND: {
+    code: 'NOT_FOUND',
+    summary: 'The training repository has no branch, tag or commit of the `ref` given; nothing was run.',
+  },
+  TRAIN_REPO_UNREACHABLE: {
+    code: 'UNAVAILABLE',
+    summary:
+      'The training repository could not be fetched (no such repository, connection refused, authentication needed); git never prompts.',
+  },
+  TRAIN_DATA_NOT_FOUND: {
+    code: 'NOT_FOUND',
+    summary: 'A `data` URI of a training job does not exist; the message names the data name and the URI.',
+  },
+  TRAIN_COMMAND_FAILED: {
+    code: 'FAILED_PRECONDITION',
+    summary:
+      'The training command exited non-zero, was killed by a signal, or could not start; nothing was published. Its output is in `train.log`.',
+  },
+  TRAIN_TIMEOUT: {
+    code: 'DEADLINE_EXCEEDED',
+    summary:
+      'The training command ran past the job `timeout`; its whole process group was stopped, nothing published.',
+  },
+  TRAIN_INTERRUPTED: {
+    code: 'DEADLINE_EXCEEDED',
+    summary:
+      '`berth train` got SIGINT or SIGTERM; the training process group was stopped and nothing was published.',
+  },
+  TRAIN_NO_MODEL: {
+    code: 'FAILED_PRECONDITION',
+    summary: 'The training command succeeded but left no model file (`model.onnx`) in `BERTH_OUTPUT_DIR`.',
+  },
+  TRAIN_VERIFY_FAILED: {
+    code: 'FAILED_PRECONDITION',
+    summary:
+      'The trained model did not load, failed its smoke request or sample rows, gave NaN, or missed the expected outputs; nothing was published.',
+  },
   INTERNAL: { code: 'INTERNAL', summary: 'A bug in Berth: please report it with the log line.' },
 } as const satisfies Record<string, ErrorKind>;
 

@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { addModel, nanModel } from '../fixtures/onnx/models.js';
 import { commitFiles, git, initRepo } from '../support/git-repo.js';
-import { isAlive } from '../support/process-state.js';
+import { goneWithin } from '../support/process-state.js';
 import { runBerth } from '../support/run-berth.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/berth.js', import.meta.url));
@@ -265,8 +265,8 @@ describe('berth train: a git repository, data in a store, the model published wi
     assert.equal(code, 1, stderr);
     assert.match(stderr, /BERTH_ERR_TRAIN_INTERRUPTED/);
     assert.equal(stdout, '');
-    assert.equal(isAlive(tree.trainer), false);
-    assert.equal(isAlive(tree.grandchild), false);
+    assert.ok(await goneWithin(tree.trainer), 'tree.trainer is gone');
+    assert.ok(await goneWithin(tree.grandchild), 'tree.grandchild is gone');
     assert.deepEqual(await versions(), before);
     await assertOnlyLogsLeft(tmp);
   });

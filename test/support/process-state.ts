@@ -17,3 +17,17 @@ export function isAlive(pid: number): boolean {
     return true; // no /proc (macOS): signal 0 succeeded, so it runs
   }
 }
+
+/**
+ * Resolves true once `pid` is gone, false if it still runs after `limitMs`. A SIGKILLed process
+ * closes its files (which is what ends a run) a moment before the kernel marks it exited, so a test
+ * that checks right after must wait for that; the limit only bounds a real failure.
+ */
+export async function goneWithin(pid: number, limitMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + limitMs;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return true;
+}

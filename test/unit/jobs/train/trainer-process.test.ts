@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { BerthError } from '../../../../src/core/errors.js';
 import { runTrainer, type TrainerSpec } from '../../../../src/jobs/train/trainer-process.js';
 import { ManualClock } from '../../../support/manual-clock.js';
-import { isAlive } from '../../../support/process-state.js';
+import { goneWithin, isAlive } from '../../../support/process-state.js';
 
 /** Collects what is written, and resolves `waitFor(text)` once it has appeared (no polling on time). */
 class Capture extends Writable {
@@ -109,8 +109,8 @@ describe('runTrainer: the command in its own process group', () => {
       assert.match(error.message, /timeout of 7200000 ms/);
       return true;
     });
-    assert.equal(isAlive(pids.child), false);
-    assert.equal(isAlive(pids.grandchild), false);
+    assert.ok(await goneWithin(pids.child), 'pids.child is gone');
+    assert.ok(await goneWithin(pids.grandchild), 'pids.grandchild is gone');
     assert.equal(clock.pendingTimers, 0);
   });
 
@@ -132,8 +132,8 @@ describe('runTrainer: the command in its own process group', () => {
     assert.ok(isAlive(pids.child));
     clock.advance(5_000);
     await assert.rejects(running, /TRAIN_TIMEOUT|still running after the timeout/);
-    assert.equal(isAlive(pids.child), false);
-    assert.equal(isAlive(pids.grandchild), false);
+    assert.ok(await goneWithin(pids.child), 'pids.child is gone');
+    assert.ok(await goneWithin(pids.grandchild), 'pids.grandchild is gone');
   });
 
   it('aborting (SIGINT / SIGTERM to berth) stops the tree: TRAIN_INTERRUPTED', async () => {
@@ -147,6 +147,6 @@ describe('runTrainer: the command in its own process group', () => {
       assert.equal(error.id, 'TRAIN_INTERRUPTED');
       return true;
     });
-    assert.equal(isAlive(pids.grandchild), false);
+    assert.ok(await goneWithin(pids.grandchild), 'pids.grandchild is gone');
   });
 });

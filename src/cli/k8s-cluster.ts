@@ -60,19 +60,32 @@ export function registerK8sClusterCommands(group: Command, deps: K8sClusterDeps 
     .option('--wait', 'follow Deployments and Jobs until ready, failed or --timeout', true)
     .option('--no-wait', 'return once the objects are applied')
     .addOption(new Option('--timeout <duration>', 'how long --wait follows the rollout').default('5m'))
-    .action(async (specPath: string, options: TargetOptions & { wait: boolean; timeout: string }) => {
-      const timeoutMs = parseDuration(options.timeout, '--timeout');
-      const [api, objects] = await open(specPath, options);
-      const applied = await applyObjects(api, objects, (one) =>
-        out.write(`${describeRef(one.ref)}: ${one.outcome}\n`),
-      );
-      if (!options.wait) return;
-      await waitForRollout(
-        api,
-        applied.map((one) => one.ref),
-        { clock, timeoutMs, pollMs, progress: (line) => err.write(`${line}\n`) },
-      );
-    });
+    .option(
+      '--replace-jobs',
+      'delete and create anew a Job whose pod template changed (Kubernetes refuses to update it)',
+      false,
+    )
+    .action(
+      async (
+        specPath: string,
+        options: TargetOptions & { wait: boolean; timeout: string; replaceJobs: boolean },
+      ) => {
+        const timeoutMs = parseDuration(options.timeout, '--timeout');
+        const [api, objects] = await open(specPath, options);
+        const applied = await applyObjects(
+          api,
+          objects,
+          (one) => out.write(`${describeRef(one.ref)}: ${one.outcome}\n`),
+          options.replaceJobs ? { clock, timeoutMs, pollMs } : undefined,
+        );
+        if (!options.wait) return;
+        await waitForRollout(
+          api,
+          applied.map((one) => one.ref),
+          { clock, timeoutMs, pollMs, progress: (line) => err.write(`${line}\n`) },
+        );
+      },
+    );
 
   targetOptions(group.command('status'))
     .description("Which of the spec's objects exist on the cluster, and how they stand.")

@@ -150,8 +150,20 @@ test(
           await assert.rejects(applyObjects(kube, changed), (error: BerthError) => {
             assert.equal(error.id, 'KUBE_INVALID_OBJECT');
             assert.match(error.message, /^apply Job \S+: .* answered 422: .*field is immutable/s);
+            assert.match(error.message, /rerun with --replace-jobs/);
             return true;
           });
+          // --replace-jobs: the Job is deleted and created anew with the new template.
+          const replaced = await applyObjects(kube, changed, () => {}, {
+            clock: systemClock,
+            timeoutMs: 60_000,
+            pollMs: 200,
+          });
+          const job = replaced.find((one) => one.ref.kind === 'Job')!;
+          assert.equal(job.outcome, 'replaced');
+          const containers = (job.live.spec as { template: { spec: { containers: { image: string }[] } } })
+            .template.spec.containers;
+          assert.equal(containers[0]!.image, 'berth:0.2.0-test');
         } else {
           const third = await applyObjects(kube, changed);
           const byRef = new Map(third.map((one) => [describeRef(one.ref), one.outcome]));

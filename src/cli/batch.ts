@@ -24,7 +24,7 @@ import { createServingCore, type ServingCore } from '../server/serving-core.js';
 import { resolveStoreSettings } from '../storage/store-settings-env.js';
 import { createDefaultStoreRegistry } from '../storage/store-registry.js';
 import { createBatchProgress, summaryLine } from './batch-progress.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../core/duration.js';
 import { BERTH_VERSION } from '../core/version.js';
 
 /** What the command is given from outside; tests swap the formats, streams and clocks. */

@@ -11,7 +11,7 @@ import type { KubeObject } from '../k8s/kube-object.js';
 import { renderManifests } from '../k8s/render.js';
 import { waitForRollout } from '../k8s/rollout.js';
 import { specStatus } from '../k8s/status.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../core/duration.js';
 
 /** What the commands take from outside; tests swap the cluster, clock and streams. */
 export interface K8sClusterDeps {

@@ -9,7 +9,7 @@ import {
 } from '../repository/model-commands.js';
 import type { StoreCommandOptions } from '../repository/model-commands.js';
 import type { RetryLogger } from '../storage/retrying-store.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../core/duration.js';
 import { formatShownVersion, showModelVersion } from '../repository/show-version.js';
 import { serializeManifest } from '../repository/manifest.js';
 import { createDefaultStoreRegistry, type StoreRegistry } from '../storage/store-registry.js';

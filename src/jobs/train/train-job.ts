@@ -3,6 +3,7 @@
  * is an error naming it, and flags override the file field by field (maps key by key). Exported
  * for whoever renders a job elsewhere (a Kubernetes Job running `berth train`).
  */
+import { durationMs } from '../../core/duration.js';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { BerthError } from '../../core/errors.js';
@@ -10,16 +11,6 @@ import { formatZodIssues } from '../../config/zod-issues.js';
 
 /** The timeout when the job sets none. */
 export const DEFAULT_TRAIN_TIMEOUT = '24h';
-
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-/** Milliseconds of a duration such as `90s`, `30m`, `2h` or `1d`; undefined when it is not one. */
-export function durationMs(value: string): number | undefined {
-  const match = /^(\d+)(ms|s|m|h|d)$/.exec(value.trim());
-  if (match === null) return undefined;
-  const ms = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
-  return Number.isSafeInteger(ms) && ms > 0 ? ms : undefined;
-}
 
 /** Names usable as a folder and, upper-cased, in an environment variable name. */
 const dataName = z
@@ -86,7 +77,7 @@ export const trainJobSchema = z
     timeout: z
       .string()
       .default(DEFAULT_TRAIN_TIMEOUT)
-      .refine((value) => durationMs(value) !== undefined, {
+      .refine((value) => (durationMs(value) ?? 0) > 0, {
         message: 'expected a duration: a whole number with a unit, such as 90s, 30m, 2h or 1d',
       }),
     env: z.record(envKey, envValue).default({}).describe('Extra environment variables for the command.'),

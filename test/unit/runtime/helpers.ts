@@ -6,6 +6,13 @@ import { join } from 'node:path';
 import { BerthError, type ErrorId } from '../../../src/core/errors.js';
 import { modelConfigSchema, type ModelConfig } from '../../../src/core/model-config.js';
 import { allocateData, type DataType, type Tensor, type TensorData } from '../../../src/core/tensor.js';
+import { Worker } from 'node:worker_threads';
+import {
+  OnnxRuntime,
+  type OnnxRuntimeOptions,
+  type RunReport,
+} from '../../../src/runtime/onnx/onnx-runtime.js';
+import type { SpawnWorker } from '../../../src/runtime/onnx/worker-pool.js';
 import type { LoadedModel } from '../../../src/runtime/runtime.js';
 
 export const EXECUTIONS = ['worker', 'inline'] as const satisfies ReadonlyArray<ModelConfig['execution']>;
@@ -115,4 +122,36 @@ export function assertClose(actual: TensorData, expected: Float32Array, toleranc
     const got = Number((actual as Float32Array)[i]);
     assert.ok(Math.abs(got - value) <= tolerance, `element ${i}: ${got} vs ${value}`);
   });
+}
+
+/** A runtime and what the test can see of it. */
+export interface Harness {
+  readonly runtime: OnnxRuntime;
+  readonly workers: Worker[];
+  readonly reports: RunReport[];
+  readonly logs: Array<Record<string, unknown>>;
+}
+
+/** A runtime whose workers, run reports and log lines the test can see. */
+export function harness(options: OnnxRuntimeOptions = {}): Harness {
+  const workers: Worker[] = [];
+  const reports: RunReport[] = [];
+  const logs: Array<Record<string, unknown>> = [];
+  const spawnWorker: SpawnWorker = (script, workerOptions) => {
+    const worker = new Worker(script, workerOptions);
+    workers.push(worker);
+    return worker;
+  };
+  const logger = {
+    info: (details: Record<string, unknown>, msg: string) => logs.push({ level: 'info', msg, ...details }),
+    error: (details: Record<string, unknown>, msg: string) => logs.push({ level: 'error', msg, ...details }),
+  };
+  const runtime = new OnnxRuntime({
+    cores: 1,
+    spawnWorker,
+    logger,
+    onRun: (r) => reports.push(r),
+    ...options,
+  });
+  return { runtime, workers, reports, logs };
 }

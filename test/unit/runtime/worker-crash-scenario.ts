@@ -5,25 +5,12 @@
  * behaviour under test is over. In a child, that teardown crash cannot take the test file with it;
  * the child prints what happened as one JSON line, and the test asserts on that.
  */
-import { Worker } from 'node:worker_threads';
 import { BerthError } from '../../../src/core/errors.js';
-import { OnnxRuntime } from '../../../src/runtime/onnx/onnx-runtime.js';
-import { MAX_CONSECUTIVE_CRASHES, type SpawnWorker } from '../../../src/runtime/onnx/worker-pool.js';
-import { config, fp32, infer } from './helpers.js';
+import { MAX_CONSECUTIVE_CRASHES } from '../../../src/runtime/onnx/worker-pool.js';
+import { config, fp32, harness, infer } from './helpers.js';
 
 const [scenario, dir] = process.argv.slice(2) as [string, string];
-const workers: Worker[] = [];
-const logs: Array<Record<string, unknown>> = [];
-const spawnWorker: SpawnWorker = (script, options) => {
-  const worker = new Worker(script, options);
-  workers.push(worker);
-  return worker;
-};
-const logger = {
-  info: (details: Record<string, unknown>, msg: string) => logs.push({ msg, ...details }),
-  error: (details: Record<string, unknown>, msg: string) => logs.push({ msg, ...details }),
-};
-const runtime = new OnnxRuntime({ cores: 1, instances: 1, spawnWorker, logger });
+const { runtime, workers, logs } = harness({ instances: 1 });
 const model = await runtime.load(dir, config({ execution: 'worker' }));
 
 async function settle(promise: Promise<unknown>): Promise<Record<string, unknown>> {

@@ -9,20 +9,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { DATATYPES, type Tensor } from '../../../src/core/tensor.js';
-import {
-  OnnxRuntime,
-  type OnnxRuntimeOptions,
-  type RunReport,
-} from '../../../src/runtime/onnx/onnx-runtime.js';
-import { MAX_CONSECUTIVE_CRASHES, type SpawnWorker } from '../../../src/runtime/onnx/worker-pool.js';
+import { OnnxRuntime } from '../../../src/runtime/onnx/onnx-runtime.js';
+import { MAX_CONSECUTIVE_CRASHES } from '../../../src/runtime/onnx/worker-pool.js';
 import type { LoadedModel } from '../../../src/runtime/runtime.js';
 import * as models from '../../fixtures/onnx/models.js';
 import {
   assertSameTensor,
   config,
   fp32,
+  harness,
   infer,
   ModelFiles,
   rejectsWith,
@@ -56,37 +53,6 @@ afterEach(async () => {
   await Promise.all(loaded.splice(0).map((model) => model.dispose()));
 });
 after(() => files.cleanUp());
-
-interface Harness {
-  readonly runtime: OnnxRuntime;
-  readonly workers: Worker[];
-  readonly reports: RunReport[];
-  readonly logs: Array<Record<string, unknown>>;
-}
-
-/** A runtime whose workers, run reports and log lines the test can see. */
-function harness(options: OnnxRuntimeOptions = {}): Harness {
-  const workers: Worker[] = [];
-  const reports: RunReport[] = [];
-  const logs: Array<Record<string, unknown>> = [];
-  const spawnWorker: SpawnWorker = (script, workerOptions) => {
-    const worker = new Worker(script, workerOptions);
-    workers.push(worker);
-    return worker;
-  };
-  const logger = {
-    info: (details: Record<string, unknown>, msg: string) => logs.push({ level: 'info', msg, ...details }),
-    error: (details: Record<string, unknown>, msg: string) => logs.push({ level: 'error', msg, ...details }),
-  };
-  const runtime = new OnnxRuntime({
-    cores: 1,
-    spawnWorker,
-    logger,
-    onRun: (r) => reports.push(r),
-    ...options,
-  });
-  return { runtime, workers, reports, logs };
-}
 
 /** Loads on workers unless `values` says otherwise (the default, auto, would pick inline for tiny models). */
 async function load(

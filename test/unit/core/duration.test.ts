@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseDuration } from '../../../src/cli/duration.js';
+import { parseDuration } from '../../../src/core/duration.js';
 import { berthError } from '../../support/store-assertions.js';
 
 describe('parseDuration', () => {

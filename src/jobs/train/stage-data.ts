@@ -6,12 +6,10 @@
  * rerun over unchanged data downloads nothing and a changed file gets a new key.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { chmod, mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { BerthError } from '../../core/errors.js';
+import { hashedDownload } from '../../repository/download/stream-download.js';
 import { PARTIAL_PREFIX } from '../../repository/local-cache.js';
 import { joinStorePath, type ModelStore } from '../../storage/model-store.js';
 import { withRetries } from '../../storage/retrying-store.js';
@@ -166,7 +164,7 @@ async function cached(
   }
 }
 
-/** Streams one file to `target`, hashing it; DIGEST_MISMATCH when its size differs from the listing's. */
+/** Downloads one file to `target`, hashing it (hashedDownload); DIGEST_MISMATCH when its size differs from the listing's. */
 async function download(
   store: ModelStore,
   source: string,
@@ -174,27 +172,21 @@ async function download(
   target: string,
   signal?: AbortSignal,
 ): Promise<StagedFile> {
-  const hash = createHash('sha256');
-  let size = 0;
-  const meter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      size += chunk.byteLength;
-      callback(null, chunk);
-    },
-  });
-  const body = await store.read(source, signal ? { signal } : {});
-  await pipeline(body, meter, createWriteStream(target, { flags: 'wx' }), signal ? { signal } : {});
-  if (size !== file.size) {
+  const changed = (read: string): BerthError =>
     // The file changed while it was read: what the trainer would get matches no listing.
-    throw new BerthError(
+    new BerthError(
       'DIGEST_MISMATCH',
-      `${storeUriOf(store.uri, source)}: listed as ${file.size} bytes, read ${size}; the data changed while staging, run again`,
+      `${storeUriOf(store.uri, source)}: listed as ${file.size} bytes, read ${read}; the data changed while staging, run again`,
     );
-  }
+  const { size, sha256 } = await hashedDownload(store, source, target, {
+    ...(signal ? { signal } : {}),
+    progress: () => {},
+    limit: { bytes: file.size, error: () => changed('more') },
+  });
+  if (size !== file.size) throw changed(String(size));
   // Staged data is shared by every run that reuses it: read-only keeps one trainer from changing another's input.
   await chmod(target, 0o444);
-  return { path: file.path, size, sha256: hash.digest('hex') };
+  return { path: file.path, size, sha256 };
 }
 
 /**

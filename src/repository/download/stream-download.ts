@@ -28,6 +28,37 @@ export async function streamDownload(
   options: FileDownloadOptions,
 ): Promise<void> {
   const where = storeUriOf(store.uri, source);
+  const got = await hashedDownload(store, source, target, {
+    ...options,
+    limit: { bytes: file.size, error: () => digestMismatch(where, file, `more than ${file.size} bytes`) },
+  });
+  if (got.size !== file.size || got.sha256 !== file.sha256)
+    throw digestMismatch(where, file, `${got.size} bytes, sha256 ${got.sha256}`);
+}
+
+/** What a hashed download wrote. */
+export interface HashedFile {
+  readonly size: number;
+  readonly sha256: string;
+}
+
+/** A hashed download's options: FileDownloadOptions, and where to stop. */
+export interface HashedDownloadOptions extends FileDownloadOptions {
+  /** Stop at the first byte past `bytes`, throwing `error()`, rather than fill the disk. */
+  readonly limit?: { readonly bytes: number; readonly error: () => Error };
+}
+
+/**
+ * Streams `source` to a new file `target`, hashing as the bytes pass, in 1 MiB writes, synced
+ * before it returns: the one download loop behind model pulls and training data.
+ */
+export async function hashedDownload(
+  store: ModelStore,
+  source: string,
+  target: string,
+  options: HashedDownloadOptions,
+): Promise<HashedFile> {
+  const where = storeUriOf(store.uri, source);
   const hash = createHash('sha256');
   let size = 0;
   const handle = await open(target, 'wx');
@@ -37,21 +68,18 @@ export async function streamDownload(
     for await (const chunk of body) {
       const bytes = chunk as Buffer;
       size += bytes.byteLength;
-      // Stop at the first byte too many rather than fill the disk with a file we will reject.
-      if (size > file.size) throw digestMismatch(where, file, `more than ${file.size} bytes`);
+      if (options.limit !== undefined && size > options.limit.bytes) throw options.limit.error();
       hash.update(bytes);
       if (batch.add(bytes)) options.progress(await batch.flush(handle, null), size);
     }
     if (batch.bytes > 0) options.progress(await batch.flush(handle, null), size);
     // A cancel heard during the last write still stops the pull: nothing is read after it to notice.
     throwIfCancelled(options.signal, where);
-    const sha256 = hash.digest('hex');
-    if (size !== file.size || sha256 !== file.sha256)
-      throw digestMismatch(where, file, `${size} bytes, sha256 ${sha256}`);
     await handle.datasync(); // on disk before the rename that vouches for it
   } finally {
     await handle.close();
   }
+  return { size, sha256: hash.digest('hex') };
 }
 
 /** DIGEST_MISMATCH naming the file's URI, what the manifest promised and what arrived. */

@@ -48,9 +48,11 @@ interface JsonSchemaNode {
   properties?: Record<string, JsonSchemaNode>;
   items?: JsonSchemaNode;
   const?: unknown;
+  anyOf?: JsonSchemaNode[];
 }
 
 function typeOf(node: JsonSchemaNode): string {
+  if (node.anyOf) return node.anyOf.map(typeOf).join(' \\| ');
   return node.enum
     ? node.enum.map((v) => JSON.stringify(v)).join(' \\| ')
     : node.const !== undefined

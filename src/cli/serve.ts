@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
 import { loadServerConfig } from '../config/load-server-config.js';
-import { toBerthError } from '../core/errors.js';
-import { createLogger } from '../observability/logger.js';
-import { onTerminationSignal, shutDown } from '../server/shutdown.js';
-import { createDefaultStoreRegistry } from '../storage/store-registry.js';
-import { startServer } from '../transports/start-server.js';
-import { resolveStoreSettings } from '../storage/store-settings-env.js';
-import { addSettingOptions } from './setting-options.js';
 import { BERTH_VERSION } from '../core/version.js';
+import { createLogger } from '../observability/logger.js';
+import { runClusterPrimary } from '../server/cluster/cluster-primary.js';
+import { isServingWorker, joinCluster, workerModels } from '../server/cluster/cluster-worker.js';
+import { planWorkers } from '../server/cluster/plan-workers.js';
+import { createDefaultStoreRegistry } from '../storage/store-registry.js';
+import { resolveStoreSettings } from '../storage/store-settings-env.js';
+import { reportStartupFailure, serveProcess } from '../transports/serve-process.js';
+import { addSettingOptions } from './setting-options.js';
 
 export function registerServeCommand(program: Command, setExit: (code: number) => void): void {
   const command = program
@@ -24,26 +25,49 @@ export function registerServeCommand(program: Command, setExit: (code: number) =
       });
       const logger = createLogger({ level: config.log_level });
       const stores = createDefaultStoreRegistry(resolveStoreSettings(process.env));
-      const server = await startServer(config, { logger, stores, version: BERTH_VERSION });
-      const parts = server.shutdownParts(config.drain_timeout_ms);
-      let exiting = false;
-      await new Promise<void>((resolve) => {
-        onTerminationSignal(parts, (code) => {
-          exiting = true;
-          setExit(code);
-          resolve();
-        });
-        server.loaded.catch(async (error: unknown) => {
-          if (exiting) return;
-          exiting = true;
-          const typed = toBerthError(error);
-          logger.fatal({ err: typed.stableId }, typed.message);
-          // One clear line for humans and for `kubectl logs`, then a non-zero exit; never ready.
-          console.error(`berth: start-up failed: ${typed.stableId}: ${typed.message}`);
-          await shutDown(server.shutdownParts(1000));
+      const deps = { stores, version: BERTH_VERSION };
+      if (isServingWorker()) {
+        const link = joinCluster();
+        const models = workerModels();
+        const workerLogger = logger.child({ worker: link.role.index });
+        return serveProcess(
+          models ? { ...config, models } : config,
+          { ...deps, logger: workerLogger, worker: link },
+          (code) => {
+            setExit(code);
+            // The IPC channel would keep the process alive after the drain.
+            process.disconnect();
+          },
+        );
+      }
+      if (config.workers !== 1) {
+        let plan;
+        try {
+          plan = await planWorkers(config, { logger, stores });
+        } catch (error) {
+          reportStartupFailure(logger, error);
           setExit(1);
-          resolve();
-        });
-      });
+          return;
+        }
+        if (plan.workers > 1) {
+          const { workers, coresPerWorker, locate } = plan;
+          plan.prefetch();
+          await new Promise<void>((resolve) => {
+            runClusterPrimary({
+              config,
+              logger,
+              workers,
+              coresPerWorker,
+              locate,
+              exit: (code) => {
+                setExit(code);
+                resolve();
+              },
+            });
+          });
+          return;
+        }
+      }
+      return serveProcess(config, { ...deps, logger }, setExit);
     });
 }

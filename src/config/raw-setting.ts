@@ -24,6 +24,9 @@ export function parseRawSetting(key: SettingKey, raw: string, source: string): u
         .split(',')
         .map((item) => item.trim())
         .filter(Boolean);
+    case 'auto-or-number':
+      if (raw === 'auto') return raw;
+      return /^\d+$/.test(raw.trim()) ? Number(raw) : bad(source, raw, 'auto or a whole number');
     case 'enum': {
       const values = enumValues(key) ?? [];
       return values.includes(raw) ? raw : bad(source, raw, `one of ${values.join(', ')}`);

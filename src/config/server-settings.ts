@@ -18,7 +18,7 @@ function isVersionPolicy(text: string): boolean {
 }
 
 /** How a raw env or flag string becomes a value before the schema validates it. */
-export type RawKind = 'string' | 'number' | 'boolean' | 'list' | 'enum';
+export type RawKind = 'string' | 'number' | 'boolean' | 'list' | 'enum' | 'auto-or-number';
 
 /** One setting as written in the table; `field` is the schema entry with its default applied. */
 export interface Setting<F extends z.ZodType = z.ZodType> {
@@ -177,6 +177,16 @@ export const SERVER_SETTINGS = {
     raw: 'number',
     description: 'Overrides instances of every model.',
   }),
+  workers: withDefault(
+    {
+      type: z.union([z.literal('auto'), z.number().int().min(1).max(256)]),
+      raw: 'auto-or-number',
+      placeholder: '<n|auto>',
+      description:
+        'Serving processes sharing the ports, each with its own models, batcher and event loop; the primary pulls each version once for all. auto = one per core this container may use (its cgroup CPU quota, else the schedulable cores), fewer when 160 MiB + 2 × the start-up models’ bytes per worker would pass 80% of the memory limit. Each worker gets cores ÷ workers for the default `instances`. 1 = a single process, no primary.',
+    },
+    'auto',
+  ),
   store_retry_max_elapsed_ms: withDefault(
     {
       type: z.number().int().min(0),

@@ -63,6 +63,16 @@ export const ERROR_KINDS = {
     code: 'UNAVAILABLE',
     summary: 'The server is draining after SIGTERM and takes no new requests.',
   },
+  WORKER_UNAVAILABLE: {
+    code: 'UNAVAILABLE',
+    summary:
+      'A serving worker process could not reach the primary, or another worker, to finish a cluster-wide step (a load, an unload, a metrics scrape); retry.',
+  },
+  WORKER_START_FAILED: {
+    code: 'INTERNAL',
+    summary:
+      'A serving worker (`--workers`) exited before the server was ready; the message gives its exit code or signal and its last error.',
+  },
   QUEUE_FULL: {
     code: 'UNAVAILABLE',
     summary:

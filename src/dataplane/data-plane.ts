@@ -31,6 +31,22 @@ export interface RepositoryIndexEntry {
   readonly reason: string;
 }
 
+/**
+ * How the repository API's load and unload reach the models: this process's registry by default;
+ * a cluster worker applies them on every worker through the primary (server/cluster/).
+ */
+export interface RepositoryControl {
+  load(name: string): Promise<void>;
+  unload(name: string): Promise<void>;
+}
+
+/** What a data plane may be given beyond its parts; both are for serving on several workers. */
+export interface DataPlaneOptions {
+  /** A further condition for readiness: every other worker is ready too. */
+  readonly readinessGate?: () => boolean;
+  readonly repositoryControl?: RepositoryControl;
+}
+
 /** Which frontend a request came through, for metrics only. */
 export type Protocol = 'v2' | 'tfserving' | 'grpc';
 
@@ -40,6 +56,7 @@ export type Protocol = 'v2' | 'tfserving' | 'grpc';
  */
 export class DataPlane {
   readonly #bound: RequestMetricsCache;
+  readonly #control: RepositoryControl;
   /** Shared by every transport: draining, in-flight count, the quiet moment shutdown waits for. */
   readonly admission: Admission;
 
@@ -50,17 +67,27 @@ export class DataPlane {
     private readonly clock: Clock,
     private readonly server: ServerMetadata,
     readonly statistics: ModelStatistics,
+    private readonly options: DataPlaneOptions = {},
   ) {
     this.#bound = new RequestMetricsCache(metrics);
     this.admission = new Admission(() => clock.now());
+    this.#control = options.repositoryControl ?? {
+      load: (name) => registry.loadByName(name),
+      unload: (name) => registry.unloadByName(name),
+    };
   }
 
   live(): boolean {
     return true;
   }
 
-  /** False while any model is not READY, and from the moment draining starts. */
+  /** False while any model is not READY (on any worker), and from the moment draining starts. */
   ready(): boolean {
+    return this.locallyReady() && (this.options.readinessGate?.() ?? true);
+  }
+
+  /** Readiness of this process alone: what a cluster worker reports to the primary. */
+  locallyReady(): boolean {
     return !this.admission.draining && this.registry.ready();
   }
 
@@ -121,12 +148,12 @@ export class DataPlane {
 
   /** Loads (or reloads) a model by name; only in explicit model-control mode. */
   async loadModel(name: string): Promise<void> {
-    await this.registry.loadByName(name);
+    await this.#control.load(name);
   }
 
   /** Unloads every version of a model after its accepted requests finish; explicit mode only. */
   async unloadModel(name: string): Promise<void> {
-    await this.registry.unloadByName(name);
+    await this.#control.unload(name);
   }
 
   /**

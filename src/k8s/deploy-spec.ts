@@ -210,6 +210,7 @@ const deploySpec = z
     autoscaling: autoscaling.optional(),
     batching: batching.default({}),
     instances: count(1).optional(),
+    workers: count(1).optional(),
     startup: startup.default({ bandwidth: '50Mi', loadSeconds: 30, warmupSeconds: 30, periodSeconds: 10 }),
     drain: drain.default({ seconds: 30, preStopSeconds: 5 }),
     disruptionBudget: disruptionBudget.default({ maxUnavailable: 1 }),

@@ -3,6 +3,7 @@
  * (which pulls the model at start into an emptyDir cache), an autoscaling/v2
  * HorizontalPodAutoscaler when autoscaling is set, and a PodDisruptionBudget.
  */
+import { parseQuantity } from './quantity.js';
 import { parseVersionPolicy } from '../core/version-policy.js';
 import type { DeploySpec } from './deploy-spec.js';
 import { workloadImage } from './images.js';
@@ -93,8 +94,20 @@ export function serveArgs(spec: ServingSpec, timings: ProbeTimings): string[] {
   if (batching.maxQueueSize !== undefined) args.push('--max-queue-size', String(batching.maxQueueSize));
   if (batching.timeoutMs !== undefined) args.push('--request-timeout-ms', String(batching.timeoutMs));
   if (spec.instances !== undefined) args.push('--instances', String(spec.instances));
+  args.push('--workers', String(servingWorkers(spec)));
   if (spec.resources.gpu > 0) args.push('--device', 'cuda');
   return [...args, ...spec.args];
+}
+
+/**
+ * `--workers` for a pod: the spec's, else the CPU request's whole cores (at least one), and one
+ * with a GPU (each worker would hold its own CUDA context). Not `auto`: in a pod with a request
+ * but no CPU limit the container sees every core of the node, and would oversubscribe its share.
+ */
+export function servingWorkers(spec: ServingSpec): number {
+  if (spec.workers !== undefined) return spec.workers;
+  if (spec.resources.gpu > 0) return 1;
+  return Math.max(1, Math.floor(parseQuantity(spec.resources.cpu) ?? 1));
 }
 
 function ports(spec: ServingSpec): Record<string, unknown>[] {

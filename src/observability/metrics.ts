@@ -1,6 +1,8 @@
 /**
  * Every metric Berth exports, in one place, registered on an injected prom-client Registry (no
- * global default registry, so tests and several servers in one process never collide).
+ * global default registry, so tests and several servers in one process never collide). With
+ * `--workers N` the primary merges the workers' registries with prom-client's cluster aggregation:
+ * counters, histograms and queue gauges add up; each gauge below says when it does not.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -30,11 +32,21 @@ export interface BerthMetrics {
   readonly batchSize: Histogram<'model' | 'version'>;
   readonly queueDepth: Gauge<'model' | 'version'>;
   readonly queueRejections: Counter<'model' | 'version' | 'reason'>;
+  readonly workerMemory: Gauge<'worker' | 'kind'>;
+}
+
+/** Which serving process these metrics describe: "0" when there is one. */
+export interface MetricsOptions {
+  readonly worker?: string;
 }
 
 /** Creates Berth's metrics on `registry` (a fresh one by default). */
-export function createMetrics(registry: Registry = new Registry()): BerthMetrics {
+export function createMetrics(
+  registry: Registry = new Registry(),
+  options: MetricsOptions = {},
+): BerthMetrics {
   const registers = [registry];
+  const worker = options.worker ?? '0';
   return {
     registry,
     requests: new Counter({
@@ -72,8 +84,10 @@ export function createMetrics(registry: Registry = new Registry()): BerthMetrics
     }),
     modelState: new Gauge({
       name: 'berth_model_state',
-      help: 'Lifecycle state per model version: 0 LOADING, 1 WARMING, 2 READY, 3 UNLOADING, 4 FAILED.',
+      help: 'Lifecycle state per model version: 0 LOADING, 1 WARMING, 2 READY, 3 UNLOADING, 4 FAILED (across workers, the lowest).',
       labelNames: ['model', 'version'],
+      // 2 (READY) only once every worker is; a worker still loading shows as 0.
+      aggregator: 'min',
       registers,
     }),
     downloadBytes: new Counter({
@@ -84,20 +98,23 @@ export function createMetrics(registry: Registry = new Registry()): BerthMetrics
     }),
     downloadSeconds: new Gauge({
       name: 'berth_model_download_seconds',
-      help: 'Time taken to download and verify the model version from the store.',
+      help: 'Time taken to download and verify the model version from the store (across workers, the longest).',
       labelNames: ['model', 'version'],
+      aggregator: 'max',
       registers,
     }),
     loadSeconds: new Gauge({
       name: 'berth_model_load_seconds',
-      help: 'Time taken by the runtime to load the model version.',
+      help: 'Time taken by the runtime to load the model version (across workers, the longest).',
       labelNames: ['model', 'version'],
+      aggregator: 'max',
       registers,
     }),
     warmupSeconds: new Gauge({
       name: 'berth_model_warmup_seconds',
-      help: 'Time taken by warm-up before the model version became READY.',
+      help: 'Time taken by warm-up before the model version became READY (across workers, the longest).',
       labelNames: ['model', 'version'],
+      aggregator: 'max',
       registers,
     }),
     batchSize: new Histogram({
@@ -119,6 +136,18 @@ export function createMetrics(registry: Registry = new Registry()): BerthMetrics
       labelNames: ['model', 'version', 'reason'],
       registers,
     }),
+    workerMemory: new Gauge({
+      name: 'berth_worker_memory_bytes',
+      help: 'Memory of each serving process, read at scrape time: rss (resident), heap_used (JavaScript), external (native buffers, ONNX Runtime tensors).',
+      labelNames: ['worker', 'kind'],
+      registers,
+      collect() {
+        const usage = process.memoryUsage();
+        this.set({ worker, kind: 'rss' }, usage.rss);
+        this.set({ worker, kind: 'heap_used' }, usage.heapUsed);
+        this.set({ worker, kind: 'external' }, usage.external);
+      },
+    }),
   };
 }
 
@@ -135,4 +164,15 @@ export function batcherMetrics(metrics: BerthMetrics, labels: { model: string; v
     queueDepth: (waiting: number): void => queueDepth.set(waiting),
     rejected: (reason: string): void => metrics.queueRejections.inc({ ...labels, reason }),
   };
+}
+
+/** What `/metrics` answers with: one process's registry, or the whole cluster's aggregate. */
+export interface MetricsSource {
+  readonly contentType: string;
+  text(): Promise<string>;
+}
+
+/** The source for one process: its own registry. */
+export function registryMetrics(registry: Registry): MetricsSource {
+  return { contentType: registry.contentType, text: () => registry.metrics() };
 }

@@ -9,10 +9,10 @@ import { parseModelRef, type ModelSource } from '../core/model-ref.js';
 import { parseVersionPolicy } from '../core/version-policy.js';
 import { readModelConfig } from '../config/model-config-file.js';
 import type { ServerConfig } from '../config/server-config.js';
-import { DataPlane, SERVER_EXTENSIONS } from '../dataplane/data-plane.js';
+import { DataPlane, SERVER_EXTENSIONS, type RepositoryControl } from '../dataplane/data-plane.js';
 import { ModelStatistics } from '../dataplane/statistics.js';
 import type { Logger } from '../observability/logger.js';
-import { createMetrics, type BerthMetrics } from '../observability/metrics.js';
+import { createMetrics, type BerthMetrics, type MetricsSource } from '../observability/metrics.js';
 import { decodeInferRequest } from '../protocol/v2/json-codec.js';
 import { ModelRegistry, type ModelLocator } from '../registry/model-registry.js';
 import { RepositoryPoller } from '../registry/repository-poller.js';
@@ -41,6 +41,24 @@ export interface ServingCoreDeps {
   readonly stores?: StoreRegistry;
   /** Wraps the real locator (tests hold a load back, count pulls, inject faults between real parts). */
   readonly wrapLocator?: (locate: ModelLocator) => ModelLocator;
+  /** Set in a serving worker of `--workers N` (server/cluster/): how this process joins the others. */
+  readonly worker?: WorkerRole;
+}
+
+/** What a cluster worker's core takes from the primary instead of doing alone. */
+export interface WorkerRole {
+  /** 1-based, in logs and in berth_worker_memory_bytes. */
+  readonly index: number;
+  /** This worker's share of the cores, which ONNX Runtime's default instance count divides. */
+  readonly cores: number;
+  /** The primary pulls each version once for every worker and answers with the cached folder. */
+  readonly locate: ModelLocator;
+  /** True while every other worker is ready too. */
+  readonly readinessGate: () => boolean;
+  /** Repository load and unload, applied on every worker. */
+  readonly repositoryControl: RepositoryControl;
+  /** Every worker's metrics, aggregated by the primary. */
+  readonly clusterMetrics: MetricsSource;
 }
 
 /** Every part of a running core; transports reach models only through `dataPlane`. */
@@ -71,7 +89,8 @@ export function createServingCore(config: ServerConfig, deps: ServingCoreDeps): 
   const device = parseDevice(config.device);
   // A missing GPU provider fails start-up at once, not each model's load after its pull.
   if (deps.runtime === undefined) checkDevice(device);
-  const metrics = createMetrics();
+  const worker = deps.worker;
+  const metrics = createMetrics(undefined, worker ? { worker: String(worker.index) } : {});
   const statistics = new ModelStatistics(deps.wallClock ?? (() => Date.now()));
   const stores = deps.stores ?? createDefaultStoreRegistry({});
   const repository = createModelRepository({
@@ -81,9 +100,10 @@ export function createServingCore(config: ServerConfig, deps: ServingCoreDeps): 
     retry: { policy: { ...DEFAULT_RETRY_POLICY, maxElapsedMs: config.store_retry_max_elapsed_ms } },
   });
   const controlMode = config.model_control_mode;
+  const locate = worker?.locate ?? repository.localize;
   const registry = new ModelRegistry({
     repository,
-    locate: deps.wrapLocator ? deps.wrapLocator(repository.localize) : repository.localize,
+    locate: deps.wrapLocator ? deps.wrapLocator(locate) : locate,
     controlMode,
     defaultPolicy: parseVersionPolicy(config.version_policy, 'version_policy'),
     ...(config.store !== undefined ? { defaultStore: config.store } : {}),
@@ -91,7 +111,12 @@ export function createServingCore(config: ServerConfig, deps: ServingCoreDeps): 
     runtime:
       deps.runtime ??
       new RuntimeByConfig({
-        onnx: new OnnxRuntime({ instances: config.instances, device, logger }),
+        onnx: new OnnxRuntime({
+          instances: config.instances,
+          device,
+          logger,
+          ...(worker ? { cores: worker.cores } : {}),
+        }),
         lookup: new LookupRuntime(),
       }),
     // Server-wide batching settings override berth.yaml here, so warm-up and the batcher agree.
@@ -114,6 +139,7 @@ export function createServingCore(config: ServerConfig, deps: ServingCoreDeps): 
     clock,
     { name: 'berth', version: deps.version, extensions: SERVER_EXTENSIONS },
     statistics,
+    worker ? { readinessGate: worker.readinessGate, repositoryControl: worker.repositoryControl } : {},
   );
   const poller =
     controlMode === 'poll'

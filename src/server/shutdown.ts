@@ -57,15 +57,22 @@ export async function shutDown(parts: ShutdownParts): Promise<boolean> {
   return finished;
 }
 
-/** Runs shutDown once on the first SIGTERM or SIGINT, then calls `exit` with 0 or 1. */
-export function onTerminationSignal(parts: ShutdownParts, exit: (code: number) => void): void {
+/**
+ * Runs shutDown once on the first SIGTERM or SIGINT, then calls `exit` with 0 or 1. The returned
+ * function starts the same shutdown for another reason (a cluster worker told to stop by the primary).
+ */
+export function onTerminationSignal(
+  parts: ShutdownParts,
+  exit: (code: number) => void,
+): (reason: string) => void {
   let started = false;
-  const handler = (signal: NodeJS.Signals): void => {
+  const begin = (reason: string): void => {
     if (started) return;
     started = true;
-    parts.logger.info({ signal }, 'termination signal');
+    parts.logger.info({ signal: reason }, 'termination signal');
     void shutDown(parts).then((finished) => exit(finished ? 0 : 1));
   };
-  process.once('SIGTERM', handler);
-  process.once('SIGINT', handler);
+  process.once('SIGTERM', begin);
+  process.once('SIGINT', begin);
+  return begin;
 }

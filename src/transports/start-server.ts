@@ -13,6 +13,7 @@ import { createServingCore, type ServingCore, type ServingCoreDeps } from '../se
 import type { Listener, ShutdownParts } from '../server/shutdown.js';
 import { startGrpcServer, type RunningGrpcServer } from './grpc/grpc-server.js';
 import { createHttpApp } from './http/app.js';
+import { registryMetrics } from '../observability/metrics.js';
 
 export interface RunningServer {
   readonly core: ServingCore;
@@ -34,7 +35,7 @@ export async function startServer(config: ServerConfig, deps: ServingCoreDeps): 
   const { dataPlane, registry, logger } = core;
   const app = createHttpApp({
     dataPlane,
-    metricsRegistry: core.metrics.registry,
+    metrics: deps.worker?.clusterMetrics ?? registryMetrics(core.metrics.registry),
     logger,
     bodyLimit: config.body_limit,
   });
@@ -45,7 +46,8 @@ export async function startServer(config: ServerConfig, deps: ServingCoreDeps): 
     'listening; loading models',
   );
   const loaded = core.loaded.then(() => {
-    logger.info({ url }, 'ready');
+    // With --workers the primary says "ready", once every worker is (server/cluster/).
+    logger.info({ url }, deps.worker ? 'worker ready' : 'ready');
   });
   loaded.catch(() => undefined);
   const listeners: Listener[] = [{ close: () => app.close() }, ...(grpc ? [grpc] : [])];

@@ -11,10 +11,10 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
-import type { Registry } from 'prom-client';
 import { BerthError } from '../../core/errors.js';
 import type { DataPlane } from '../../dataplane/data-plane.js';
 import type { Logger } from '../../observability/logger.js';
+import type { MetricsSource } from '../../observability/metrics.js';
 import { INFERENCE_HEADER } from '../../protocol/v2/binary-message.js';
 import { readBinaryBody } from './binary-body.js';
 import { fromFrameworkError, httpStatusOf } from './error-status.js';
@@ -24,7 +24,8 @@ import { registerV2Routes } from './routes-v2.js';
 
 export interface HttpAppOptions {
   readonly dataPlane: DataPlane;
-  readonly metricsRegistry: Registry;
+  /** What /metrics answers: this process's registry, or the cluster's aggregate. */
+  readonly metrics: MetricsSource;
   readonly logger: Logger;
   /** Largest request body accepted, bytes. */
   readonly bodyLimit: number;
@@ -88,7 +89,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
 
   registerV2Routes(app, dataPlane);
   registerTfServingRoutes(app, dataPlane);
-  registerOpsRoutes(app, options.metricsRegistry);
+  registerOpsRoutes(app, options.metrics);
   return app;
 }
 

@@ -104,4 +104,19 @@ describe('loadServerConfig', () => {
       berthError('BAD_SERVER_CONFIG', 'repository_poll_secs'),
     );
   });
+
+  it('workers is auto or a whole number, from a flag, a variable or a file', async () => {
+    const base = { models: ['a'] };
+    assert.equal((await loadServerConfig({ env: {}, flags: base })).workers, 'auto');
+    assert.equal((await loadServerConfig({ env: { BERTH_WORKERS: '3' }, flags: base })).workers, 3);
+    assert.equal((await loadServerConfig({ env: { BERTH_WORKERS: 'auto' }, flags: base })).workers, 'auto');
+    await assert.rejects(
+      loadServerConfig({ env: { BERTH_WORKERS: 'two' }, flags: base }),
+      berthError('BAD_SERVER_CONFIG', 'BERTH_WORKERS="two": expected auto or a whole number'),
+    );
+    await assert.rejects(
+      loadServerConfig({ env: {}, flags: { ...base, workers: 0 } }),
+      berthError('BAD_SERVER_CONFIG', 'workers'),
+    );
+  });
 });

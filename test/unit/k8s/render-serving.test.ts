@@ -98,6 +98,8 @@ describe('renderManifests: serving', () => {
       '500',
       '--instances',
       '2',
+      '--workers',
+      '2',
     ]);
     const pinned = container(render({ ...serving, model: { ...serving.model, version: 7 } }));
     assert.deepEqual(pinned.args.slice(3, 6), ['--model', 'ranker@7', '--model-control-mode']);
@@ -171,6 +173,18 @@ describe('renderManifests: serving', () => {
     assert.deepEqual(container(render(serving)).resources.limits, { memory: '4Gi' });
     const limited = container(render({ ...serving, resources: { cpu: '1', memory: '2Gi', cpuLimit: '2' } }));
     assert.deepEqual(limited.resources.limits, { memory: '2Gi', cpu: '2' });
+  });
+
+  it('runs one serving worker per whole core requested, one with a GPU, or as the spec says', () => {
+    const workersOf = (value: unknown): string => {
+      const args = container(render(value)).args as string[];
+      return args[args.indexOf('--workers') + 1]!;
+    };
+    assert.equal(workersOf(serving), '2');
+    assert.equal(workersOf({ ...serving, resources: { cpu: '1500m', memory: '4Gi' } }), '1');
+    assert.equal(workersOf({ ...serving, resources: { cpu: '250m', memory: '4Gi' } }), '1');
+    assert.equal(workersOf({ ...serving, resources: { cpu: '8', memory: '16Gi', gpu: 1 } }), '1');
+    assert.equal(workersOf({ ...serving, workers: 3 }), '3');
   });
 
   it('asks for GPUs: limits, the NoSchedule toleration, --device cuda, the CUDA image', () => {

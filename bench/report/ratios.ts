@@ -8,6 +8,7 @@ import type { OverloadResult } from '../overload.js';
 import { bestRaw, rawMsAt, type RawSweep } from '../raw.js';
 import { ratio } from '../lib/stats.js';
 import { BERTH_BINARY, BERTH_GRPC, BERTH_JSON, BERTH_JSON_UNBATCHED } from '../targets/catalog.js';
+import { peerRatios } from './peer-ratios.js';
 
 export interface Ratio {
   readonly id: string;
@@ -206,6 +207,9 @@ export function computeRatios(input: RatioInputs): Ratio[] {
       );
     }
   }
+
+  // A real Triton (the aims of issue 11) and KServe, protocol for protocol.
+  ratios.push(...peerRatios(input.cases, high));
 
   for (const result of input.overload) {
     const s503 = result.statusCounts['503'] ?? 0;

@@ -8,6 +8,7 @@ export const BERTH_JSON = 'berth-json';
 export const BERTH_JSON_UNBATCHED = 'berth-json-unbatched';
 export const BERTH_BINARY = 'berth-binary';
 export const BERTH_GRPC = 'berth-grpc';
+export const BERTH_JSON_WORKERS = 'berth-json-workers';
 
 export function allTargets(): Target[] {
   return [
@@ -42,6 +43,13 @@ export function allTargets(): Target[] {
       protocol: 'json',
       models: ['compute'],
       flags: (ctx) => ['--batching', '--instances', String(ctx.config.cores)],
+    }),
+    berthTarget({
+      // Multi-process serving; "unavailable" (unknown flag) until `berth serve --workers` exists.
+      id: BERTH_JSON_WORKERS,
+      label: 'Berth, JSON, batching on, 2 worker processes',
+      protocol: 'json',
+      flags: () => ['--batching', '--workers', '2'],
     }),
     ...peerTargets,
   ];

@@ -1,7 +1,7 @@
 /**
- * The Python servers a user might pick instead of Berth, from scripts/bench-peers/ and the venvs
- * setup.sh made: each loads the same model.onnx with the same ONNX Runtime thread settings as Berth
- * and serves the same V2 JSON request on 127.0.0.1.
+ * The servers a user might pick instead of Berth, from scripts/bench-peers/ and the venvs setup.sh
+ * made: each loads the same model.onnx with the same ONNX Runtime thread settings as Berth and serves
+ * the same V2 request (JSON, and binary tensors or gRPC where the peer has them) on 127.0.0.1.
  */
 import { join } from 'node:path';
 import { berthThreadDefaults } from '../lib/berth-defaults.js';
@@ -10,16 +10,31 @@ import { repoRoot } from '../lib/paths.js';
 import { freePort } from '../lib/ports.js';
 import { peerUnavailable } from '../lib/tools.js';
 import { waitUntilServing } from './probe.js';
-import { TargetUnavailable, type RunningTarget, type Target, type TargetContext } from './types.js';
+import { kservePeers } from './kserve.js';
+import { tritonPeers } from './triton.js';
+import {
+  TargetUnavailable,
+  type Protocol,
+  type RunningTarget,
+  type Target,
+  type TargetContext,
+} from './types.js';
 
-interface PeerSpec {
+/** One peer server started from a script in scripts/bench-peers/ with a venv's Python. */
+export interface PeerSpec {
   readonly id: string;
   readonly label: string;
   readonly script: string;
-  readonly extraArgs: (ctx: TargetContext) => string[];
+  /** What the load speaks (json when absent); grpc peers get a --grpc-port. */
+  readonly protocol?: Protocol;
+  /** Arguments after the common ones; `grpcPort` is the port given with --grpc-port, if any. */
+  readonly extraArgs: (ctx: TargetContext, grpcPort: number | undefined) => string[];
   /** bench-tools.json keys that must be "ok". */
   readonly requires: readonly string[];
-  readonly venv: 'main' | 'mlserver';
+  /** The venv under the bench cache, as setup.sh names it. */
+  readonly venv: 'bench-venv' | 'bench-venv-mlserver' | 'bench-venv-triton' | 'bench-venv-kserve';
+  /** Also pass --grpc-port (peers that open a gRPC listener even when the load speaks HTTP). */
+  readonly grpcListener?: boolean;
 }
 
 const PEERS: readonly PeerSpec[] = [
@@ -29,7 +44,7 @@ const PEERS: readonly PeerSpec[] = [
     script: 'fastapi_peer.py',
     extraArgs: () => ['--workers', '1'],
     requires: ['requirements-core'],
-    venv: 'main',
+    venv: 'bench-venv',
   },
   {
     id: 'fastapi-2w',
@@ -37,7 +52,7 @@ const PEERS: readonly PeerSpec[] = [
     script: 'fastapi_peer.py',
     extraArgs: () => ['--workers', '2'],
     requires: ['requirements-core'],
-    venv: 'main',
+    venv: 'bench-venv',
   },
   {
     id: 'ray-serve',
@@ -45,7 +60,7 @@ const PEERS: readonly PeerSpec[] = [
     script: 'ray_serve_peer.py',
     extraArgs: (ctx) => ['--max-batch-size', String(ctx.config.maxBatchSize)],
     requires: ['requirements-core', 'requirements-ray'],
-    venv: 'main',
+    venv: 'bench-venv',
   },
   {
     id: 'mlserver',
@@ -58,14 +73,16 @@ const PEERS: readonly PeerSpec[] = [
       join(ctx.workDir, `mlserver-${ctx.model.name}`),
     ],
     requires: ['requirements-mlserver'],
-    venv: 'mlserver',
+    venv: 'bench-venv-mlserver',
   },
+  ...tritonPeers,
+  ...kservePeers,
 ];
 
 export const peerTargets: readonly Target[] = PEERS.map(peerTarget);
 
 function pythonOf(spec: PeerSpec, ctx: TargetContext): string {
-  return join(spec.venv === 'main' ? ctx.tools.venv : ctx.tools.mlserverVenv, 'bin', 'python');
+  return join(ctx.config.cache, spec.venv, 'bin', 'python');
 }
 
 function peerTarget(spec: PeerSpec): Target {
@@ -73,7 +90,7 @@ function peerTarget(spec: PeerSpec): Target {
     id: spec.id,
     label: spec.label,
     group: 'peer',
-    protocol: 'json',
+    protocol: spec.protocol ?? 'json',
     unavailable: (ctx) => {
       if (!ctx.config.peers) return 'peers skipped (BENCH_PEERS=0)';
       for (const key of spec.requires) {
@@ -84,6 +101,8 @@ function peerTarget(spec: PeerSpec): Target {
     },
     async start(ctx) {
       const port = await freePort();
+      const protocol = spec.protocol ?? 'json';
+      const grpcPort = protocol === 'grpc' || spec.grpcListener === true ? await freePort() : undefined;
       const threads = berthThreadDefaults();
       const args = [
         join(repoRoot(), 'scripts', 'bench-peers', spec.script),
@@ -98,7 +117,8 @@ function peerTarget(spec: PeerSpec): Target {
         '--inter-op',
         String(threads.interOp),
         ...(threads.spinning ? ['--spinning'] : []),
-        ...spec.extraArgs(ctx),
+        ...(grpcPort !== undefined ? ['--grpc-port', String(grpcPort)] : []),
+        ...spec.extraArgs(ctx, grpcPort),
       ];
       const proc = startProcess(`${spec.id}:${ctx.model.name}`, pythonOf(spec, ctx), args, {
         logFile: join(ctx.logDir, `${ctx.model.name}-${spec.id}.log`),
@@ -114,10 +134,11 @@ function peerTarget(spec: PeerSpec): Target {
       const running: RunningTarget = {
         process: proc,
         httpUrl: `http://127.0.0.1:${port}`,
+        ...(protocol === 'grpc' && grpcPort !== undefined ? { grpcAddress: `127.0.0.1:${grpcPort}` } : {}),
         notes: [`${spec.script} ${args.slice(1).join(' ')}`],
       };
       try {
-        await waitUntilServing('json', running, ctx.model, ctx.payloads, ctx.config.startTimeoutS * 1000);
+        await waitUntilServing(protocol, running, ctx.model, ctx.payloads, ctx.config.startTimeoutS * 1000);
         return running;
       } catch (error) {
         await proc.stop();

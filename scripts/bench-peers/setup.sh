@@ -4,6 +4,8 @@
 #   bench-bin/ghz        gRPC load generator (Go module proxy; needs go)
 #   bench-venv/          FastAPI + uvicorn + onnxruntime, and Ray Serve   (Python peers)
 #   bench-venv-mlserver/ MLServer + onnxruntime (a venv of its own: its fastapi pin excludes Ray Serve's)
+#   bench-venv-triton/   nvidia-pytriton (tritonserver + python backend) + onnxruntime (needs numpy<2)
+#   bench-venv-kserve/   KServe's Python model server + onnxruntime (its fastapi/protobuf pins are its own)
 # Each part that cannot be installed is recorded as "unavailable: <reason>" in bench-tools.json and the
 # benchmark reports it instead of failing. A venv is rebuilt only when its requirement files change.
 # Usage: scripts/bench-peers/setup.sh [--force]
@@ -103,13 +105,33 @@ make_venv() {
   if [[ $all_ok -eq 1 ]]; then echo "$stamp_want" >"$dir/.berth-stamp"; fi
 }
 
+# check_triton DIR: the wheel installs on any Linux, but tritonserver must also start here (glibc, the
+# stub for this Python): `tritonserver --help` prints its usage (it exits 1) with the wheel's libraries.
+check_triton() {
+  local dir="$1"
+  [[ "${status[requirements-triton]:-}" == ok* ]] || return
+  local wheel
+  wheel="$(echo "$dir"/lib/python3*/site-packages/pytriton/tritonserver)"
+  local py
+  py="$("$dir/bin/python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
+  if [[ ! -x "$wheel/python_backend_stubs/$py/triton_python_backend_stub" ]]; then
+    status[requirements-triton]="unavailable: nvidia-pytriton has no python backend stub for Python $py"
+  elif ! { LD_LIBRARY_PATH="$wheel/../../nvidia_pytriton.libs" "$wheel/bin/tritonserver" --help \
+    >"$dir/tritonserver-help.log" 2>&1; grep -q '^Usage: tritonserver' "$dir/tritonserver-help.log"; }; then
+    status[requirements-triton]="unavailable: tritonserver does not start here: $(last_line "$dir/tritonserver-help.log")"
+  fi
+}
+
 install_wrk
 install_ghz
 if command -v "$python" >/dev/null 2>&1; then
   make_venv "$cache/bench-venv" "$here/lock-main.txt" "$here/requirements-core.txt" "$here/requirements-ray.txt"
   make_venv "$cache/bench-venv-mlserver" "$here/lock-mlserver.txt" "$here/requirements-mlserver.txt"
+  make_venv "$cache/bench-venv-triton" "$here/lock-triton.txt" "$here/requirements-triton.txt"
+  check_triton "$cache/bench-venv-triton"
+  make_venv "$cache/bench-venv-kserve" "$here/lock-kserve.txt" "$here/requirements-kserve.txt"
 else
-  for key in requirements-core requirements-ray requirements-mlserver; do
+  for key in requirements-core requirements-ray requirements-mlserver requirements-triton requirements-kserve; do
     status[$key]="unavailable: $python is not installed"
   done
 fi

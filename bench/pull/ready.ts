@@ -19,6 +19,8 @@ export interface ReadySample {
   readonly repeat: number;
   /** Spawn to the first /v2/health/ready 200. */
   readonly readySeconds: number;
+  /** Spawn to the server's "Server listening" line: process start, imports, config, stores. */
+  readonly listenSeconds: number;
   /** From the server's "model ready" line. */
   readonly downloadMs: number;
   readonly loadMs: number;
@@ -64,6 +66,7 @@ export async function timeToReady(target: ReadyTarget, repeat: number): Promise<
   // PATH and HOME only, plus the store's settings: nothing else from the shell reaches the server.
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...target.env };
   const started = performance.now();
+  const spawnedAt = Date.now(); // pino's "time" is wall-clock milliseconds
   const server = startProcess(`berth-serve-${target.backend}`, process.execPath, args, {
     env,
     logFile: target.logFile,
@@ -80,9 +83,12 @@ export async function timeToReady(target: ReadyTarget, repeat: number): Promise<
     const readySeconds = (performance.now() - started) / 1000;
     const line = await server.waitForLine((text) => text.includes('"model ready"'), 5000);
     const fields = JSON.parse(line) as { downloadMs: number; loadMs: number; warmupMs: number };
+    const listening = await server.waitForLine((text) => text.includes('"Server listening'), 5000);
+    const listenedAt = new Date((JSON.parse(listening) as { time: number | string }).time).getTime();
     return {
       ...base,
       readySeconds,
+      listenSeconds: (listenedAt - spawnedAt) / 1000,
       downloadMs: fields.downloadMs,
       loadMs: fields.loadMs,
       warmupMs: fields.warmupMs,
@@ -90,7 +96,15 @@ export async function timeToReady(target: ReadyTarget, repeat: number): Promise<
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const tail = server.tail().slice(-3).join(' | ');
-    return { ...base, readySeconds: 0, downloadMs: 0, loadMs: 0, warmupMs: 0, error: `${message}: ${tail}` };
+    return {
+      ...base,
+      readySeconds: 0,
+      listenSeconds: 0,
+      downloadMs: 0,
+      loadMs: 0,
+      warmupMs: 0,
+      error: `${message}: ${tail}`,
+    };
   } finally {
     await server.stop();
     await rm(cacheDir, { recursive: true, force: true });
@@ -115,6 +129,7 @@ export interface ReadySummary {
   readonly starts: number;
   readonly errors: number;
   readonly readySeconds: number | null;
+  readonly listenS: number | null;
   readonly serverDownloadS: number | null;
   readonly loadS: number | null;
   readonly warmupS: number | null;
@@ -143,6 +158,7 @@ export function summariseReady(
       starts: mine.length,
       errors: mine.length - good.length,
       readySeconds: round(readySeconds),
+      listenS: round(median(good.map((sample) => sample.listenSeconds))),
       serverDownloadS: round(median(good.map((sample) => sample.downloadMs / 1000))),
       loadS: round(loadS),
       warmupS: round(warmupS),

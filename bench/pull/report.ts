@@ -28,7 +28,7 @@ export function renderPullMarkdown(report: PullReport): string {
   const lines: string[] = [
     '# Pull benchmark',
     '',
-    `${report.startedAt} → ${report.finishedAt}. One ${mb(report.sizeBytes)} MB (${report.sizeBytes / 1048576} MiB) ` +
+    `${report.startedAt} → ${report.finishedAt}. One ${mb(report.sizeBytes)} MB (${Math.round(report.sizeBytes / 1048576)} MiB) ` +
       `model file, ${report.repeats} repeat(s) per case, cases interleaved. MB = 10^6 bytes; tables show medians.` +
       (report.smoke ? ' **Smoke run** (fewer than 3 repeats or a file under 256 MiB): indicative only.' : ''),
     '',
@@ -194,11 +194,11 @@ function readyLines(ready: readonly ReadySummary[]): string[] {
       "this run's default `localize` median (in this process); session create and warm-up are the server's own " +
       '"model ready" log line (loadMs, warmupMs), as is its own pull (downloadMs). Each start has a new empty cache.',
     '',
-    '| backend | starts | ready s | pull s (localize) | server pull s | session create s | warm-up s | ready ÷ (pull + create + warm-up) | aim met | errors |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
+    '| backend | starts | ready s | spawn → listening s | pull s (localize) | server pull s | session create s | warm-up s | ready ÷ (pull + create + warm-up) | aim met | errors |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
     ...ready.map(
       (row) =>
-        `| ${row.backend} | ${row.starts} | ${num(row.readySeconds, 2)} | ${num(row.pullS, 2)} | ${num(row.serverDownloadS, 2)} | ` +
+        `| ${row.backend} | ${row.starts} | ${num(row.readySeconds, 2)} | ${num(row.listenS, 2)} | ${num(row.pullS, 2)} | ${num(row.serverDownloadS, 2)} | ` +
         `${num(row.loadS, 2)} | ${num(row.warmupS, 3)} | ${num(row.ratio, 2)} | ` +
         `${row.ratio === null ? 'n/a' : row.ratio <= READY_AIM ? 'yes' : 'no'} | ${row.errors} |`,
     ),

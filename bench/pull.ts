@@ -26,9 +26,11 @@ import type { PullBackend, PullConfig } from './pull/config.js';
 import { getToNull } from './pull/floor.js';
 import { measure } from './pull/measure.js';
 import type { PullSample } from './pull/measure.js';
-import { MODEL_FILE, writeModelFolder, xorshiftBytes } from './pull/payload.js';
+import { MODEL_FILE, onnxPayload, writeModelFolder } from './pull/payload.js';
 import { profile } from './pull/profile.js';
 import type { ProfileSummary } from './pull/profile.js';
+import { summariseReady, timeToReady } from './pull/ready.js';
+import type { ReadySample } from './pull/ready.js';
 import { renderPullMarkdown } from './pull/report.js';
 import { startHdfs, startS3, S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY } from './pull/services.js';
 import type { HdfsService, S3Service, StopService } from './pull/services.js';
@@ -51,6 +53,8 @@ interface Prepared {
   readonly serverPids: number[];
   readonly publishSeconds: number;
   readonly uri: string;
+  /** The store settings `berth serve` gets for this backend. */
+  readonly env: Record<string, string>;
 }
 
 async function main(): Promise<void> {
@@ -69,12 +73,13 @@ async function main(): Promise<void> {
   scratch = await mkdtemp(join(tmpdir(), 'berth-pull-bench-'));
   const logDir = join(config.outDir, 'logs');
   await mkdir(logDir, { recursive: true });
-  const size = config.sizeMiB * 1024 * 1024;
+  // A loadable ONNX model (one big initializer), so the time-to-ready case can serve it.
+  const data = onnxPayload(config.sizeMiB * 1024 * 1024);
+  const size = data.byteLength;
 
   console.log(
     `bench:pull: ${config.sizeMiB} MiB model, backends ${config.backends.join(', ')}, scratch ${scratch}`,
   );
-  const data = xorshiftBytes(size);
   const folder = await writeModelFolder(join(scratch, 'model'), data);
 
   console.log('bench:pull: starting the servers (HDFS takes 15-30 s)');
@@ -109,6 +114,7 @@ async function main(): Promise<void> {
   const components: ComponentSample[] = [];
   const skipped: string[] = [];
   const profiles: Partial<Record<PullBackend, ProfileSummary>> = {};
+  const readySamples: ReadySample[] = [];
   const write = async (finished: boolean) => {
     const summary = summarise(
       new Map([...prepared].map(([backend, entry]) => [backend, entry.cases])),
@@ -125,6 +131,10 @@ async function main(): Promise<void> {
       floorMethods: floorMethods(config),
       summary,
       components: summariseComponents(components),
+      ready: summariseReady(readySamples, (backend) => {
+        const row = summary.find((entry) => entry.backend === backend && entry.isDefault);
+        return row?.medianSeconds ?? null;
+      }),
       profiles,
       skipped,
       notes: notes(prepared),
@@ -141,6 +151,7 @@ async function main(): Promise<void> {
       ),
       samples,
       componentSamples: components,
+      readySamples,
     };
     await mkdir(config.outDir, { recursive: true });
     await writeFile(join(config.outDir, 'pull.json'), redactPaths(`${JSON.stringify(json, null, 2)}\n`));
@@ -172,6 +183,31 @@ async function main(): Promise<void> {
       await write(false);
     }
   }
+
+  if (config.ready)
+    for (let repeat = 0; repeat < config.repeats; repeat += 1)
+      for (const [backend, entry] of prepared) {
+        if (Date.now() > deadline) {
+          skipped.push(`${backend} ready repeat ${repeat + 1}`);
+          continue;
+        }
+        const sample = await timeToReady(
+          {
+            backend,
+            storeUri: entry.uri,
+            model: MODEL,
+            env: entry.env,
+            scratch: scratch as string,
+            logFile: join(logDir, `serve-${backend}.log`),
+            timeoutS: config.transferTimeoutS,
+          },
+          repeat,
+        );
+        readySamples.push(sample);
+        const result = sample.error ?? `ready in ${sample.readySeconds.toFixed(2)} s`;
+        console.log(`  [${repeat + 1}/${config.repeats}] ${backend} berth serve: ${result}`);
+        await write(false);
+      }
 
   if (config.profile)
     for (const [backend, entry] of prepared) {
@@ -208,7 +244,7 @@ async function prepare(
 ): Promise<Omit<Prepared, 'cases'>> {
   // The stores see only these variables: nothing from the caller's shell (another S3 endpoint,
   // credentials, a Hadoop configuration) can redirect the traffic away from 127.0.0.1.
-  const env =
+  const env: Record<string, string> =
     service.kind === 'hdfs'
       ? { BERTH_HDFS_USER: HDFS_USER }
       : {
@@ -250,6 +286,7 @@ async function prepare(
       serverPids: [service.nameNodePid, service.dataNodePid],
       publishSeconds,
       uri,
+      env,
     };
   }
   return {
@@ -257,6 +294,7 @@ async function prepare(
     serverPids: [service.pid],
     publishSeconds,
     uri,
+    env,
   };
 }
 

@@ -6,6 +6,7 @@
  * measurement that counts.)
  */
 import { createHash } from 'node:crypto';
+import { FileWriter, WriteBatch } from '../../src/repository/download/file-writer.js';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -22,7 +23,7 @@ export interface ComponentSample {
 
 const CHUNK = 64 * 1024;
 
-/** sha256 over `data` in 1 MiB updates (the read-back buffer of InOrderHasher). */
+/** sha256 over `data` in 1 MiB updates (the size of RangeHasher's read-back buffer). */
 export function timeSha256(data: Buffer, repeat: number): ComponentSample {
   const cpu = process.cpuUsage();
   const started = performance.now();
@@ -33,17 +34,29 @@ export function timeSha256(data: Buffer, repeat: number): ComponentSample {
   return sample('sha256', repeat, data.byteLength, started, cpu);
 }
 
-/** Writes `data` to a new file under `dir` in 64 KiB positional writes, fdatasync, then removes it. */
+/**
+ * Writes `data` to a new file under `dir` as a download does (FileWriter: 1 MiB batches of 64 KiB
+ * chunks, several positional writes in flight, background fdatasync), then removes it.
+ */
 export async function timeDiskWrite(data: Buffer, dir: string, repeat: number): Promise<ComponentSample> {
   const path = join(dir, `disk-write-${repeat}.bin`);
   const cpu = process.cpuUsage();
   const started = performance.now();
   const handle = await open(path, 'wx');
+  const writer = new FileWriter(handle);
+  const batch = new WriteBatch();
   try {
-    for (let at = 0; at < data.byteLength; at += CHUNK)
-      await handle.write(data, at, Math.min(CHUNK, data.byteLength - at), at);
-    await handle.datasync();
+    let position = 0;
+    for (let at = 0; at < data.byteLength; at += CHUNK) {
+      if (!batch.add(data.subarray(at, Math.min(data.byteLength, at + CHUNK)))) continue;
+      const from = position;
+      position += batch.bytes;
+      await writer.write(batch, from, () => undefined);
+    }
+    await writer.write(batch, position, () => undefined);
+    await writer.finish();
   } finally {
+    await writer.settle();
     await handle.close();
   }
   const result = sample('disk-write', repeat, data.byteLength, started, cpu);

@@ -33,6 +33,8 @@ export interface PullConfig {
   readonly curl: boolean;
   /** CPU-profile one Berth pull per backend after the measurements (BENCH_PULL_PROFILE, 1). */
   readonly profile: boolean;
+  /** Time `berth serve` from spawn to ready, per backend and repeat (BENCH_PULL_READY, 1). */
+  readonly ready: boolean;
   readonly outDir: string;
   /** Keep the services' run folders and the scratch folder (BENCH_KEEP). */
   readonly keep: boolean;
@@ -81,6 +83,7 @@ export function loadPullConfig(env: NodeJS.ProcessEnv = process.env): PullConfig
     maxSeconds: int('BENCH_PULL_MAX_S', 1500),
     curl: flag('BENCH_PULL_CURL', true),
     profile: flag('BENCH_PULL_PROFILE', true),
+    ready: flag('BENCH_PULL_READY', true),
     outDir: env.BENCH_OUT?.trim() || join(repoRoot(), 'bench', 'results'),
     keep: flag('BENCH_KEEP', false),
   });

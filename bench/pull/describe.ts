@@ -57,7 +57,7 @@ export function floorMethods(config: PullConfig): Record<string, string> {
     'store-read / store-ranges':
       "Berth's store (withRetries around the backend) read() to nothing: the store layer without disk writes or sha256.",
     berth:
-      "localize() into a new empty cache folder each time: download, positional writes, sha256 (InOrderHasher reading back), fdatasync, rename. Concurrency 1 takes localize's one-stream path (it does not split then).",
+      "localize() into a new empty cache folder each time: download, positional writes, sha256 (RangeHasher: in order, later ranges held in memory up to a bound, read back past it), fdatasync, rename. Concurrency 1 takes localize's one-stream path (it does not split then).",
   };
 }
 

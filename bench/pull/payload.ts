@@ -1,10 +1,11 @@
 /**
- * The model folder the pull benchmark publishes: one large file of seeded pseudo-random bytes
- * (incompressible, reproducible). It need not be a valid ONNX model: a pull only moves bytes and
- * checks them against MANIFEST.json.
+ * The model folder the pull benchmark publishes: one large ONNX model whose single initializer is
+ * seeded pseudo-random bytes (incompressible, reproducible). A pull only moves bytes and checks
+ * them against MANIFEST.json; the time-to-ready case also has `berth serve` load and warm it up.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { GraphBuilder } from '../../test/fixtures/onnx/builder.js';
 
 /** The file name inside the published version. */
 export const MODEL_FILE = 'model.onnx';
@@ -23,6 +24,23 @@ export function xorshiftBytes(bytes: number, seed = 0x9e3779b9): Buffer {
   }
   for (let index = words.length * 4; index < bytes; index += 1) buffer[index] = index & 0xff;
   return buffer;
+}
+
+/**
+ * An ONNX model of about `bytes` bytes: `index` INT64 [batch] → Gather(weights) → `value` FP32
+ * [batch], the weights one FP32 initializer of xorshift bytes (some are NaN: Gather only copies
+ * them). Loading it reads every byte; an inference reads a few, so warm-up stays cheap.
+ */
+export function onnxPayload(bytes: number): Buffer {
+  const raw = xorshiftBytes(Math.floor(bytes / 4) * 4);
+  const weights = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+  const model = new GraphBuilder('pull_bench')
+    .input('index', 'INT64', [-1])
+    .initializer('weights', 'FP32', [weights.length], weights)
+    .node('Gather', ['weights', 'index'], ['value'], { axis: 0 })
+    .output('value', 'FP32', [-1])
+    .toBytes();
+  return Buffer.from(model.buffer, model.byteOffset, model.byteLength);
 }
 
 /** Writes `data` as `<dir>/model.onnx` and returns the folder to publish. */

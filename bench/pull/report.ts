@@ -1,6 +1,7 @@
 /** bench/results/pull.md: the headline ratios, every case's medians, the sweep and the profile. */
 import type { PullBackend } from './config.js';
 import type { ProfileSummary } from './profile.js';
+import type { ReadySummary } from './ready.js';
 import type { CaseSummary } from './summary.js';
 
 /** What the markdown is made from (a subset of pull.json). */
@@ -14,6 +15,7 @@ export interface PullReport {
   readonly floorMethods: Record<string, string>;
   readonly summary: readonly CaseSummary[];
   readonly components: Record<string, { mbps: number | null; cpuSPerGB: number | null }>;
+  readonly ready: readonly ReadySummary[];
   readonly profiles: Partial<Record<PullBackend, ProfileSummary>>;
   readonly skipped: readonly string[];
   readonly notes: readonly string[];
@@ -26,7 +28,7 @@ export function renderPullMarkdown(report: PullReport): string {
   const lines: string[] = [
     '# Pull benchmark',
     '',
-    `${report.startedAt} → ${report.finishedAt}. One ${mb(report.sizeBytes)} MB (${report.sizeBytes / 1048576} MiB) ` +
+    `${report.startedAt} → ${report.finishedAt}. One ${mb(report.sizeBytes)} MB (${Math.round(report.sizeBytes / 1048576)} MiB) ` +
       `model file, ${report.repeats} repeat(s) per case, cases interleaved. MB = 10^6 bytes; tables show medians.` +
       (report.smoke ? ' **Smoke run** (fewer than 3 repeats or a file under 256 MiB): indicative only.' : ''),
     '',
@@ -81,10 +83,11 @@ export function renderPullMarkdown(report: PullReport): string {
     '| --- | ---: | ---: |',
     component('sha256 over bytes in memory (1 MiB updates, one thread)', report.components.sha256),
     component(
-      "64 KiB positional writes + fdatasync, new file in the cache's file system (what a download does now)",
+      "1 MiB positional writes of 64 KiB chunks, several in flight, fdatasync in the background and at the end, new file in the cache's file system (what a download does now)",
       report.components['disk-write'],
     ),
   );
+  lines.push(...readyLines(report.ready));
   for (const [backend, summary] of Object.entries(report.profiles)) {
     lines.push(
       '',
@@ -177,6 +180,29 @@ function component(label: string, value: { mbps: number | null; cpuSPerGB: numbe
 
 function backendsOf(rows: readonly CaseSummary[]): PullBackend[] {
   return [...new Set(rows.map((row) => row.backend))];
+}
+
+const READY_AIM = 1.1;
+
+function readyLines(ready: readonly ReadySummary[]): string[] {
+  if (ready.length === 0) return [];
+  return [
+    '',
+    '## Time to ready: `berth serve` of the same model',
+    '',
+    `Aim: spawn → first 200 of /v2/health/ready ≤ ${READY_AIM} × (pull + session create + warm-up). The pull is ` +
+      "this run's default `localize` median (in this process); session create and warm-up are the server's own " +
+      '"model ready" log line (loadMs, warmupMs), as is its own pull (downloadMs). Each start has a new empty cache.',
+    '',
+    '| backend | starts | ready s | spawn → listening s | pull s (localize) | server pull s | session create s | warm-up s | ready ÷ (pull + create + warm-up) | aim met | errors |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
+    ...ready.map(
+      (row) =>
+        `| ${row.backend} | ${row.starts} | ${num(row.readySeconds, 2)} | ${num(row.listenS, 2)} | ${num(row.pullS, 2)} | ${num(row.serverDownloadS, 2)} | ` +
+        `${num(row.loadS, 2)} | ${num(row.warmupS, 3)} | ${num(row.ratio, 2)} | ` +
+        `${row.ratio === null ? 'n/a' : row.ratio <= READY_AIM ? 'yes' : 'no'} | ${row.errors} |`,
+    ),
+  ];
 }
 
 function num(value: number | null | undefined, digits?: number): string {

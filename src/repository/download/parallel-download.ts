@@ -1,20 +1,23 @@
 /**
  * Downloads one large manifest file as parallel byte ranges (as S3's and HDFS's own clients do for
  * large objects): each range is written at its offset into the partial file with positional
- * writes, and an InOrderHasher follows the contiguous prefix, so the sha256 covers every byte in
- * order. Memory stays bounded: each range gathers up to a MiB of chunks into one write and awaits
- * it before reading on (backpressure), and the hash reads back through one buffer, so the total
- * is about `concurrency` MiB. Concurrent positional writes to one file are safe: pwritev(2) at
- * disjoint offsets.
+ * writes, and a RangeHasher hashes the bytes in file order, holding later ranges' bytes in
+ * memory up to HOLD_BYTES and reading back from the file past that. Memory stays bounded: the
+ * writes in flight (FileWriter) plus HOLD_BYTES. Concurrent positional writes to one file are
+ * safe: pwritev(2) at disjoint offsets.
  */
 import { open } from 'node:fs/promises';
 import { BerthError } from '../../core/errors.js';
-import { InOrderHasher } from './in-order-hash.js';
+import { FileWriter, WriteBatch } from './file-writer.js';
+import { RangeHasher } from './in-order-hash.js';
+import type { ByteRange } from './in-order-hash.js';
 import type { ManifestFile } from '../manifest.js';
 import type { ModelStore } from '../../storage/model-store.js';
 import { storeUriOf, throwIfCancelled } from '../../storage/store-path.js';
-import { digestMismatch, WriteBatch } from './stream-download.js';
+import { digestMismatch } from './stream-download.js';
 import type { FileDownloadOptions } from './stream-download.js';
+
+export type { ByteRange } from './in-order-hash.js';
 
 /** When and how a file is split into ranges. */
 export interface RangeDownloadOptions {
@@ -41,11 +44,11 @@ export const DEFAULT_RANGE_DOWNLOAD: RangeDownloadOptions = Object.freeze({
   concurrency: 8,
 });
 
-/** A half-open byte interval [start, end) of the file. */
-export interface ByteRange {
-  readonly start: number;
-  readonly end: number;
-}
+/**
+ * Bytes of later ranges held in memory for the in-order hash before it reads back from disk:
+ * four 16 MiB ranges, so with the default settings most bytes are hashed once, from memory.
+ */
+export const HOLD_BYTES = 64 * MiB;
 
 /** Splits `size` bytes into ranges of `chunkBytes`, in order. */
 export function planRanges(size: number, chunkBytes: number): ByteRange[] {
@@ -82,25 +85,14 @@ export async function parallelDownload(
 ): Promise<void> {
   const where = storeUriOf(store.uri, source);
   const ranges = planRanges(file.size, options.ranges.chunkBytes);
-  const written = ranges.map(() => 0);
-  let frontier = 0; // index of the first range not yet complete
-  const filled = (): number => {
-    while (frontier < ranges.length && isComplete(frontier)) frontier += 1;
-    const range = ranges[frontier];
-    return range === undefined ? file.size : range.start + (written[frontier] ?? 0);
-  };
-  const isComplete = (index: number): boolean => {
-    const range = ranges[index] as ByteRange;
-    return (written[index] ?? 0) >= range.end - range.start;
-  };
-
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   let failure: { error: unknown } | undefined;
   let next = 0;
   let fileBytes = 0;
-  const handle = await open(target, 'wx+'); // read too: the hasher reads back what was written
-  const hasher = new InOrderHasher(handle, filled);
+  const handle = await open(target, 'wx+'); // read too: the hasher may read back what was written
+  const writer = new FileWriter(handle);
+  const hasher = new RangeHasher(handle, ranges, HOLD_BYTES);
 
   const fetchRange = async (index: number): Promise<void> => {
     const range = ranges[index] as ByteRange;
@@ -114,25 +106,28 @@ export async function parallelDownload(
       signal,
     });
     const batch = new WriteBatch();
-    const flush = async (): Promise<void> => {
-      const bytes = await batch.flush(handle, range.start + (written[index] ?? 0));
-      written[index] = (written[index] ?? 0) + bytes;
+    let received = 0;
+    const done = (bytes: number): void => {
       fileBytes += bytes;
       options.progress(bytes, fileBytes);
-      hasher.kick();
+      hasher.written(index, bytes);
+    };
+    const write = async (): Promise<void> => {
+      const at = range.start + received - batch.bytes;
+      await writer.write(batch, at, done);
     };
     for await (const chunk of body) {
       const bytes = chunk as Buffer;
-      const at = range.start + (written[index] ?? 0) + batch.bytes;
-      if (at + bytes.byteLength > range.end)
+      if (received + bytes.byteLength > expected)
         throw digestMismatch(where, file, `more than ${file.size} bytes`);
-      if (batch.add(bytes)) await flush();
+      received += bytes.byteLength;
+      hasher.received(index, bytes);
+      if (batch.add(bytes)) await write();
     }
-    if (batch.bytes > 0) await flush();
+    await write();
     throwIfCancelled(signal, where); // a cancel heard during the last write: nothing reads after it
-    if (!isComplete(index)) {
-      const got = range.start + (written[index] ?? 0);
-      throw digestMismatch(where, file, `a file that ends at byte ${got}`);
+    if (received < expected) {
+      throw digestMismatch(where, file, `a file that ends at byte ${range.start + received}`);
     }
   };
   const worker = async (): Promise<void> => {
@@ -152,10 +147,11 @@ export async function parallelDownload(
     const workers = Math.min(options.ranges.concurrency, ranges.length);
     await Promise.all(Array.from({ length: workers }, worker));
     if (failure !== undefined) throw failure.error;
+    await writer.finish(); // every write done and on disk before the rename that vouches for it
     const sha256 = await hasher.digest();
     if (sha256 !== file.sha256) throw digestMismatch(where, file, `${file.size} bytes, sha256 ${sha256}`);
-    await handle.datasync(); // on disk before the rename that vouches for it
   } finally {
+    await writer.settle();
     await hasher.settle();
     await handle.close();
   }

@@ -3,9 +3,9 @@
  * files, where one request is cheapest. Also the pieces every download shares.
  */
 import { createHash } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { BerthError } from '../../core/errors.js';
+import { FileWriter, WriteBatch } from './file-writer.js';
 import type { ManifestFile } from '../manifest.js';
 import type { ModelStore } from '../../storage/model-store.js';
 import { storeUriOf, throwIfCancelled } from '../../storage/store-path.js';
@@ -49,8 +49,9 @@ export interface HashedDownloadOptions extends FileDownloadOptions {
 }
 
 /**
- * Streams `source` to a new file `target`, hashing as the bytes pass, in 1 MiB writes, synced
- * before it returns: the one download loop behind model pulls and training data.
+ * Streams `source` to a new file `target`, hashing as the bytes pass (arrival order is file
+ * order), in 1 MiB positional writes that overlap the transfer (FileWriter), synced before it
+ * returns: the one download loop behind model pulls and training data.
  */
 export async function hashedDownload(
   store: ModelStore,
@@ -60,9 +61,21 @@ export async function hashedDownload(
 ): Promise<HashedFile> {
   const where = storeUriOf(store.uri, source);
   const hash = createHash('sha256');
-  let size = 0;
+  let size = 0; // bytes received
+  let position = 0; // bytes handed to the writer
+  let fileBytes = 0; // bytes written
   const handle = await open(target, 'wx');
+  const writer = new FileWriter(handle);
   const batch = new WriteBatch();
+  const written = (bytes: number): void => {
+    fileBytes += bytes;
+    options.progress(bytes, fileBytes);
+  };
+  const write = async (): Promise<void> => {
+    const at = position;
+    position += batch.bytes;
+    await writer.write(batch, at, written);
+  };
   try {
     const body = await store.read(source, options.signal ? { signal: options.signal } : {});
     for await (const chunk of body) {
@@ -70,13 +83,14 @@ export async function hashedDownload(
       size += bytes.byteLength;
       if (options.limit !== undefined && size > options.limit.bytes) throw options.limit.error();
       hash.update(bytes);
-      if (batch.add(bytes)) options.progress(await batch.flush(handle, null), size);
+      if (batch.add(bytes)) await write();
     }
-    if (batch.bytes > 0) options.progress(await batch.flush(handle, null), size);
+    await write();
+    await writer.finish(); // every write done and on disk before the rename that vouches for it
     // A cancel heard during the last write still stops the pull: nothing is read after it to notice.
     throwIfCancelled(options.signal, where);
-    await handle.datasync(); // on disk before the rename that vouches for it
   } finally {
+    await writer.settle();
     await handle.close();
   }
   return { size, sha256: hash.digest('hex') };
@@ -88,62 +102,4 @@ export function digestMismatch(where: string, file: ManifestFile, got: string): 
     'DIGEST_MISMATCH',
     `${where}: expected ${file.size} bytes, sha256 ${file.sha256}; got ${got}`,
   );
-}
-
-/** Bytes gathered before one write: 16 network reads of 64 KiB, one thread-pool hop instead of 16. */
-export const WRITE_BATCH_BYTES = 1024 * 1024;
-
-/**
- * Network chunks gathered into one writev (pwritev(2)), so a download costs one file system call
- * per MiB rather than one per socket read: on a loaded machine each call's hand-off to the
- * thread pool is what the main thread spends most on (bench/results/pull.md, profile).
- */
-export class WriteBatch {
-  #chunks: Buffer[] = [];
-  #bytes = 0;
-
-  /** Bytes held, not yet written. */
-  get bytes(): number {
-    return this.#bytes;
-  }
-
-  /** Holds `chunk`; true when the batch is full and should be flushed. */
-  add(chunk: Buffer): boolean {
-    this.#chunks.push(chunk);
-    this.#bytes += chunk.byteLength;
-    return this.#bytes >= WRITE_BATCH_BYTES;
-  }
-
-  /** Writes what is held at `position` (null: the current position); returns the bytes written. */
-  async flush(handle: FileHandle, position: number | null): Promise<number> {
-    const chunks = this.#chunks;
-    const bytes = this.#bytes;
-    this.#chunks = [];
-    this.#bytes = 0;
-    if (bytes === 0) return 0;
-    const { bytesWritten } = await handle.writev(chunks, position ?? undefined);
-    // A short write, as with write(2), goes on with the rest.
-    if (bytesWritten < bytes) {
-      const rest = Buffer.concat(chunks).subarray(bytesWritten);
-      await writeFully(handle, rest, position === null ? null : position + bytesWritten);
-    }
-    return bytes;
-  }
-}
-
-/**
- * Writes all of `bytes` at `position` (null: at the current position). FileHandle.write may
- * write less than asked, as write(2) may, so it loops until everything is written.
- */
-export async function writeFully(
-  handle: FileHandle,
-  bytes: Uint8Array,
-  position: number | null,
-): Promise<void> {
-  let done = 0;
-  while (done < bytes.byteLength) {
-    const at = position === null ? null : position + done;
-    const { bytesWritten } = await handle.write(bytes, done, bytes.byteLength - done, at);
-    done += bytesWritten;
-  }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -64,5 +64,40 @@ describe('localize', () => {
       berthError('CANCELLED'),
     );
     assert.deepEqual(await readdir(cacheDir).catch(() => []), []);
+  });
+
+  describe('in parallel ranges', () => {
+    const bytes = Buffer.from(
+      Array.from({ length: 1_000_000 }, (_, index) => (index * 7 + (index >> 9)) % 253),
+    );
+    // 16 ranges of 64 KiB, 4 at a time: they finish out of order, and later ones wait in memory.
+    const ranges = { thresholdBytes: 65_536, chunkBytes: 65_536, concurrency: 4 };
+
+    it('downloads the file whole, its sha256 checked in order', async () => {
+      const local = join(root.path, 'ranges-local');
+      await mkdir(local, { recursive: true });
+      await writeFile(join(local, 'model.onnx'), bytes);
+      await publishVersion(store, 'r', local, { lineage: {} });
+      const pulled = await localize(store, 'r', 1, { cacheDir: join(root.path, 'cache-ranges'), ranges });
+      assert.ok((await readFile(join(pulled.dir, 'model.onnx'))).equals(bytes));
+    });
+
+    for (const [name, at] of [
+      ['the first', 10],
+      ['a middle', 500_000],
+      ['the last', 999_999],
+    ] as const) {
+      it(`a byte flipped in ${name} range is DIGEST_MISMATCH and leaves no cache folder`, async () => {
+        const bad = Buffer.from(bytes);
+        bad[at] = (bad[at] ?? 0) ^ 0x40;
+        await writeFile(join(root.path, 'store', 'r', '1', 'model.onnx'), bad); // behind the manifest's back
+        const cacheDir = join(root.path, `cache-ranges-bad-${at}`);
+        await assert.rejects(
+          localize(store, 'r', 1, { cacheDir, ranges }),
+          berthError('DIGEST_MISMATCH', 'model.onnx'),
+        );
+        assert.deepEqual(await readdir(cacheDir).catch(() => []), []);
+      });
+    }
   });
 });

@@ -62,14 +62,7 @@ class Scanner {
   }
 
   skipWhitespace(): void {
-    const text = this.text;
-    let pos = this.pos;
-    for (;;) {
-      const code = text.charCodeAt(pos);
-      if (code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09) pos += 1;
-      else break;
-    }
-    this.pos = pos;
+    this.pos = skipWhitespace(this.text, this.pos);
   }
 
   value(depth: number): unknown {
@@ -146,122 +139,63 @@ class Scanner {
    */
   numbers(): ScannedNumbers {
     const text = this.text;
+    let pos = this.pos + 1;
     let count = 0;
     let depth = 1;
     let topItems = 0;
     let nested = false;
-    this.pos += 1;
-    this.skipWhitespace();
-    if (this.peek() === CLOSE_BRACKET) {
-      this.pos += 1;
+    let code = text.charCodeAt(pos);
+    // Whitespace is rare inside a data list: test for it before calling out.
+    if (code <= 0x20) code = text.charCodeAt((pos = skipWhitespace(text, pos)));
+    if (code === CLOSE_BRACKET) {
+      this.pos = pos + 1;
       return new ScannedNumbers(new Float64Array(0));
     }
     for (;;) {
-      // At the start of an item.
+      // At the start of an item; `code` is its first character.
       if (depth === 1) topItems += 1;
-      if (text.charCodeAt(this.pos) === OPEN_BRACKET) {
+      if (code === OPEN_BRACKET) {
         if (depth === 1 && topItems === 1) nested = true;
         else if (!nested) throw FALLBACK;
         depth += 1;
         if (depth > MAX_TENSOR_RANK) throw FALLBACK;
-        this.pos += 1;
-        this.skipWhitespace();
-        if (this.peek() !== CLOSE_BRACKET) continue;
+        code = text.charCodeAt((pos += 1));
+        if (code <= 0x20) code = text.charCodeAt((pos = skipWhitespace(text, pos)));
+        if (code !== CLOSE_BRACKET) continue;
       } else {
         if (count === scratch.length) {
           const grown = new Float64Array(scratch.length * 2);
           grown.set(scratch);
           scratch = grown;
         }
-        scratch[count] = this.number();
+        scratch[count] = readNumber(text, pos);
         count += 1;
-        this.skipWhitespace();
+        pos = numberEnd;
+        code = text.charCodeAt(pos);
+        if (code <= 0x20) code = text.charCodeAt((pos = skipWhitespace(text, pos)));
       }
       // After an item: a comma starts the next one; each closing bracket ends a list.
       for (;;) {
-        const code = text.charCodeAt(this.pos);
-        this.pos += 1;
+        pos += 1;
         if (code === COMMA) break;
         if (code !== CLOSE_BRACKET) throw FALLBACK;
         depth -= 1;
-        if (depth === 0) return new ScannedNumbers(scratch.slice(0, count));
-        this.skipWhitespace();
+        if (depth === 0) {
+          this.pos = pos;
+          return new ScannedNumbers(scratch.slice(0, count));
+        }
+        code = text.charCodeAt(pos);
+        if (code <= 0x20) code = text.charCodeAt((pos = skipWhitespace(text, pos)));
       }
-      this.skipWhitespace();
+      code = text.charCodeAt(pos);
+      if (code <= 0x20) code = text.charCodeAt((pos = skipWhitespace(text, pos)));
     }
   }
 
-  /** An RFC 8259 number. Exact fast path where it is exact, else Number() of the text. */
   number(): number {
-    const text = this.text;
-    const start = this.pos;
-    let pos = start;
-    let negative = false;
-    if (text.charCodeAt(pos) === MINUS) {
-      negative = true;
-      pos += 1;
-    }
-    let mantissa = 0;
-    let digits = 0; // significant digits in mantissa (leading zeros not counted)
-    let scale = 0; // decimal exponent adjustment from fraction digits
-    let code = text.charCodeAt(pos);
-    if (code === ZERO) {
-      pos += 1;
-      code = text.charCodeAt(pos);
-    } else if (code > ZERO && code <= NINE) {
-      do {
-        mantissa = mantissa * 10 + (code - ZERO);
-        digits += 1;
-        pos += 1;
-        code = text.charCodeAt(pos);
-      } while (code >= ZERO && code <= NINE);
-    } else {
-      throw FALLBACK;
-    }
-    if (code === DOT) {
-      pos += 1;
-      code = text.charCodeAt(pos);
-      if (!(code >= ZERO && code <= NINE)) throw FALLBACK;
-      do {
-        if (digits > 0 || code !== ZERO) {
-          mantissa = mantissa * 10 + (code - ZERO);
-          digits += 1;
-        }
-        scale -= 1;
-        pos += 1;
-        code = text.charCodeAt(pos);
-      } while (code >= ZERO && code <= NINE);
-    }
-    let exponent = 0;
-    if (code === 0x65 || code === 0x45) {
-      pos += 1;
-      code = text.charCodeAt(pos);
-      let exponentNegative = false;
-      if (code === MINUS || code === PLUS) {
-        exponentNegative = code === MINUS;
-        pos += 1;
-        code = text.charCodeAt(pos);
-      }
-      if (!(code >= ZERO && code <= NINE)) throw FALLBACK;
-      do {
-        // Capped: past 10^6 the value is 0 or Infinity either way, and Number() decides which.
-        if (exponent < 1e6) exponent = exponent * 10 + (code - ZERO);
-        pos += 1;
-        code = text.charCodeAt(pos);
-      } while (code >= ZERO && code <= NINE);
-      if (exponentNegative) exponent = -exponent;
-    }
-    this.pos = pos;
-    const power = exponent + scale;
-    let value: number;
-    if (digits <= MAX_FAST_DIGITS && power >= -22 && power <= 22) {
-      value = power >= 0 ? mantissa * POW10[power]! : mantissa / POW10[-power]!;
-    } else if (digits === 0) {
-      value = 0;
-    } else {
-      return Number(text.slice(start, pos));
-    }
-    return negative ? -value : value;
+    const value = readNumber(this.text, this.pos);
+    this.pos = numberEnd;
+    return value;
   }
 
   /** A string without escapes is a slice; one with escapes goes through JSON.parse of its literal. */
@@ -306,5 +240,90 @@ class Scanner {
       return null;
     }
     throw FALLBACK;
+  }
+}
+
+let numberEnd = 0;
+
+/**
+ * The RFC 8259 number at `start`: exact fast path where it is exact, else Number() of the text.
+ * Sets numberEnd (a module variable rather than a returned pair: no allocation per number).
+ */
+function readNumber(text: string, start: number): number {
+  let pos = start;
+  let negative = false;
+  if (text.charCodeAt(pos) === MINUS) {
+    negative = true;
+    pos += 1;
+  }
+  let mantissa = 0;
+  let digits = 0; // significant digits in mantissa (leading zeros not counted)
+  let scale = 0; // decimal exponent adjustment from fraction digits
+  let code = text.charCodeAt(pos);
+  if (code === ZERO) {
+    pos += 1;
+    code = text.charCodeAt(pos);
+  } else if (code > ZERO && code <= NINE) {
+    do {
+      mantissa = mantissa * 10 + (code - ZERO);
+      digits += 1;
+      pos += 1;
+      code = text.charCodeAt(pos);
+    } while (code >= ZERO && code <= NINE);
+  } else {
+    throw FALLBACK;
+  }
+  if (code === DOT) {
+    pos += 1;
+    code = text.charCodeAt(pos);
+    if (!(code >= ZERO && code <= NINE)) throw FALLBACK;
+    do {
+      if (digits > 0 || code !== ZERO) {
+        mantissa = mantissa * 10 + (code - ZERO);
+        digits += 1;
+      }
+      scale -= 1;
+      pos += 1;
+      code = text.charCodeAt(pos);
+    } while (code >= ZERO && code <= NINE);
+  }
+  let exponent = 0;
+  if (code === 0x65 || code === 0x45) {
+    pos += 1;
+    code = text.charCodeAt(pos);
+    let exponentNegative = false;
+    if (code === MINUS || code === PLUS) {
+      exponentNegative = code === MINUS;
+      pos += 1;
+      code = text.charCodeAt(pos);
+    }
+    if (!(code >= ZERO && code <= NINE)) throw FALLBACK;
+    do {
+      // Capped: past 10^6 the value is 0 or Infinity either way, and Number() decides which.
+      if (exponent < 1e6) exponent = exponent * 10 + (code - ZERO);
+      pos += 1;
+      code = text.charCodeAt(pos);
+    } while (code >= ZERO && code <= NINE);
+    if (exponentNegative) exponent = -exponent;
+  }
+  numberEnd = pos;
+  const power = exponent + scale;
+  let value: number;
+  if (digits <= MAX_FAST_DIGITS && power >= -22 && power <= 22) {
+    value = power >= 0 ? mantissa * POW10[power]! : mantissa / POW10[-power]!;
+  } else if (digits === 0) {
+    value = 0;
+  } else {
+    return Number(text.slice(start, pos));
+  }
+  return negative ? -value : value;
+}
+
+function skipWhitespace(text: string, start: number): number {
+  let pos = start;
+  for (;;) {
+    const code = text.charCodeAt(pos);
+    if (code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09) pos += 1;
+    else return pos;
   }
 }

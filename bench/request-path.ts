@@ -244,7 +244,8 @@ async function profileServer(
   const log = join(workDir, 'autocannon.log');
   const warm = await load(server, body, 2, log);
   const result = await load(server, body, 10, log);
-  await server.proc.stop();
+  // Writing the profile at exit takes seconds on a loaded machine: no SIGKILL before it is done.
+  await server.proc.stop(60_000);
   const threads: Record<string, Record<string, number>> = {};
   for (const file of (await readdir(profDir)).filter((name) => name.endsWith('.cpuprofile')).sort()) {
     const profile = JSON.parse(await readFile(join(profDir, file), 'utf8')) as CpuProfile;
@@ -286,8 +287,8 @@ async function main(): Promise<void> {
       Object.entries(ab).map(([name, runs]) => [
         name,
         {
-          requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
-          serverCpuUsPerRequest: median(runs.map((run) => run.serverCpuUsPerRequest)),
+          requestsPerSecond: round(median(runs.map((run) => run.requestsPerSecond)), 0),
+          serverCpuUsPerRequest: round(median(runs.map((run) => run.serverCpuUsPerRequest))),
           runs,
         },
       ]),

@@ -11,6 +11,7 @@
  * Not a test (no assertions): `npm run bench:request-path` writes bench/results/request-path.json
  * and .md. BENCH_SECONDS (8) sets the window length, BENCH_WINDOWS (3) the A/B rounds.
  */
+import { EventEmitter } from 'node:events';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +41,7 @@ const median = (values: readonly number[]): number => {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
+const noop = (): void => undefined;
 const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
 
 /** Median over rounds of the mean µs per call; each round runs every stage once, in turn. */
@@ -76,6 +78,14 @@ async function inProcess(model: BenchModel, dir: string): Promise<Record<number,
         'before: JSON.parse + decodeInferRequest': () => decodeInferRequest(JSON.parse(text)),
         'after: decodeInferRequestText (scanner)': () => decodeInferRequestText(text),
         encodeInferResponse: () => encodeInferResponse(response),
+        // What disconnect-signal.ts made per request before it kept one signal per connection.
+        'AbortController + close listener (per request, before)': () => {
+          const emitter = new EventEmitter();
+          const controller = new AbortController();
+          emitter.once('close', () => controller.abort());
+          return controller.signal;
+        },
+        'close listener only (baseline for the row above)': () => new EventEmitter().once('close', noop),
       },
       Math.max(10, Math.round(4000 / rows)),
     );
@@ -244,8 +254,10 @@ async function profileServer(
   const log = join(workDir, 'autocannon.log');
   const warm = await load(server, body, 2, log);
   const result = await load(server, body, 10, log);
-  // Writing the profile at exit takes seconds on a loaded machine: no SIGKILL before it is done.
-  await server.proc.stop(60_000);
+  // One SIGTERM and a wait: a second signal makes berth exit at once, before V8 writes the profile.
+  process.kill(server.proc.pid, 'SIGTERM');
+  await Promise.race([server.proc.exited, new Promise((resolve) => setTimeout(resolve, 60_000))]);
+  await server.proc.stop();
   const threads: Record<string, Record<string, number>> = {};
   for (const file of (await readdir(profDir)).filter((name) => name.endsWith('.cpuprofile')).sort()) {
     const profile = JSON.parse(await readFile(join(profDir, file), 'utf8')) as CpuProfile;

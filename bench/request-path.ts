@@ -12,7 +12,7 @@
  * and .md. BENCH_SECONDS (8) sets the window length, BENCH_WINDOWS (3) the A/B rounds.
  */
 import { EventEmitter } from 'node:events';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -220,6 +220,9 @@ function stageOf(functionName: string, url: string): string {
   }
   if (url.includes('crypto') || functionName === 'randomUUID') return 'request ids (crypto)';
   if (url.includes('abort_controller') || url.includes('event_target')) return 'abort signals';
+  if (functionName === 'postMessage' || url.includes('messageport') || url.includes('internal/worker')) {
+    return 'worker hand-off (postMessage)';
+  }
   if (/writev|writeBuffer|writeUtf8String|writeLatin1String/.test(functionName) && url === '') {
     return 'write (socket)';
   }
@@ -236,6 +239,12 @@ function stageOf(functionName: string, url: string): string {
   return url === '' ? 'native (other)' : 'other';
 }
 
+interface Profiled {
+  readonly load: LoadResult;
+  readonly requests: number;
+  readonly threads: Record<string, Record<string, number>>;
+}
+
 interface CpuProfile {
   nodes: { id: number; callFrame: { functionName: string; url: string } }[];
   samples: number[];
@@ -244,13 +253,13 @@ interface CpuProfile {
 }
 
 async function profileServer(
+  root: string,
   storeUri: string,
   workDir: string,
   body: string,
-): Promise<{ load: LoadResult; requests: number; threads: Record<string, Record<string, number>> }> {
-  const profDir = join(workDir, 'prof');
-  await mkdir(profDir, { recursive: true });
-  const server = await startServer(repoRoot(), storeUri, workDir, ['--cpu-prof', '--cpu-prof-dir', profDir]);
+): Promise<Profiled> {
+  const profDir = await mkdtemp(join(workDir, 'prof-'));
+  const server = await startServer(root, storeUri, workDir, ['--cpu-prof', '--cpu-prof-dir', profDir]);
   const log = join(workDir, 'autocannon.log');
   const warm = await load(server, body, 2, log);
   const result = await load(server, body, 10, log);
@@ -305,7 +314,8 @@ async function main(): Promise<void> {
         },
       ]),
     );
-    const profile = await profileServer(store.uri, workDir, body);
+    const profile: Record<string, Profiled> = {};
+    for (const [name, root] of variants) profile[name] = await profileServer(root, store.uri, workDir, body);
     const machine = {
       cpus: cpus().length,
       model: cpus()[0]?.model,
@@ -332,7 +342,7 @@ async function main(): Promise<void> {
 function report(results: {
   stages: Record<number, Record<string, number>>;
   load: Record<string, { requestsPerSecond: number; serverCpuUsPerRequest: number; runs: LoadResult[] }>;
-  profile: { load: LoadResult; requests: number; threads: Record<string, Record<string, number>> };
+  profile: Record<string, Profiled>;
   machine: { cpus: number; loadavg: number[] };
 }): string {
   const lines = ['# Request path: µs per V2 JSON infer request by stage', ''];
@@ -358,34 +368,37 @@ function report(results: {
       `| ${name} | ${entry.requestsPerSecond} | ${entry.serverCpuUsPerRequest} | ${entry.runs.map((run) => run.requestsPerSecond).join(', ')} |`,
     );
   }
-  lines.push('', `## CPU profile of the server (current build), 10 s under the same load`, '');
-  lines.push(
-    `${results.profile.load.requestsPerSecond} req/s while profiled; the profile covers start-up and a 2 s warm-up too, ` +
-      `and µs/req divides by all ${results.profile.requests} requests it saw.`,
-    '',
-  );
-  for (const [thread, stages] of Object.entries(results.profile.threads)) {
-    const total = Object.entries(stages)
-      .filter(([key]) => !key.startsWith('fn\t') && key !== 'idle')
-      .reduce((sum, [, ms]) => sum + ms, 0);
-    const requests = results.profile.requests;
+  for (const [build, profiled] of Object.entries(results.profile)) {
+    lines.push('', `## CPU profile of the server (${build} build), 10 s under the same load`, '');
     lines.push(
-      `### thread ${thread}: ${total} ms busy`,
+      `${profiled.load.requestsPerSecond} req/s while profiled; the profile covers start-up and a 2 s warm-up ` +
+        `too, and µs/req divides by all ${profiled.requests} requests it saw. Stages under 0.5% are summed as "rest".`,
       '',
-      '| stage | ms | µs/req | share |',
-      '|---|---:|---:|---:|',
     );
-    for (const [key, ms] of Object.entries(stages)) {
-      if (key.startsWith('fn\t') || key === 'idle') continue;
-      lines.push(`| ${key} | ${ms} | ${round((ms * 1000) / requests, 1)} | ${round((100 * ms) / total)}% |`);
+    for (const [thread, stages] of Object.entries(profiled.threads)) {
+      const busy = Object.entries(stages).filter(([key]) => !key.startsWith('fn\t') && key !== 'idle');
+      const total = busy.reduce((sum, [, ms]) => sum + ms, 0);
+      const perRequest = (ms: number): number => round((ms * 1000) / profiled.requests, 1);
+      lines.push(
+        `### ${thread} thread: ${total} ms busy`,
+        '',
+        '| stage | ms | µs/req | share |',
+        '|---|---:|---:|---:|',
+      );
+      let rest = 0;
+      for (const [key, ms] of busy) {
+        if (ms < total * 0.005) rest += ms;
+        else lines.push(`| ${key} | ${ms} | ${perRequest(ms)} | ${round((100 * ms) / total)}% |`);
+      }
+      lines.push(`| rest | ${rest} | ${perRequest(rest)} | ${round((100 * rest) / total)}% |`);
+      lines.push('', 'Top functions by self time:', '', '| stage | function | ms |', '|---|---|---:|');
+      for (const [key, ms] of Object.entries(stages)) {
+        if (!key.startsWith('fn\t') || key.includes('(idle)')) continue;
+        const [, stage, fn] = key.split('\t');
+        lines.push(`| ${stage} | \`${fn!.trim()}\` | ${ms} |`);
+      }
+      lines.push('');
     }
-    lines.push('', 'Top functions by self time:', '', '| stage | function | ms |', '|---|---|---:|');
-    for (const [key, ms] of Object.entries(stages)) {
-      if (!key.startsWith('fn\t')) continue;
-      const [, stage, fn] = key.split('\t');
-      lines.push(`| ${stage} | \`${fn}\` | ${ms} |`);
-    }
-    lines.push('');
   }
   return `${lines.join('\n')}\n`;
 }

@@ -14,7 +14,7 @@ export class ScannedNumbers {
 }
 
 /** Thrown when the text needs JSON.parse: unsupported content or invalid JSON. */
-export class ScanFallback extends Error {}
+class ScanFallback extends Error {}
 
 const FALLBACK = new ScanFallback('fall back to JSON.parse');
 // Deeper values are legal JSON but never part of a sane request; JSON.parse handles them.

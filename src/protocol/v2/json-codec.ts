@@ -13,7 +13,25 @@ import type {
 } from '../../core/inference.js';
 import { isDataType, DATATYPES, MAX_TENSOR_RANK, type Tensor, type TensorSpec } from '../../core/tensor.js';
 import { previewJson } from '../json-preview.js';
-import { dataFromJson, dataToJsonText } from './tensor-json.js';
+import { ScannedNumbers, scanInferRequest } from './infer-request-scanner.js';
+import { parseJsonText } from './json-text.js';
+import { dataFromJson, dataFromNumbers, dataToJsonText } from './tensor-json.js';
+
+/**
+ * Decodes the text of a `$inference_request`: the scanner reads numeric `data` lists straight into
+ * typed arrays. Whatever it does not cover, and every request it would reject, goes through
+ * JSON.parse + decodeInferRequest instead, so results and error messages are theirs exactly.
+ */
+export function decodeInferRequestText(text: string): InferRequest {
+  let scanned: unknown;
+  try {
+    scanned = scanInferRequest(text);
+    return decodeInferRequest(scanned);
+  } catch {
+    // Errors are rare and cheap to redo; redoing them gives the reference message and id.
+    return decodeInferRequest(parseJsonText(text));
+  }
+}
 
 /**
  * Decodes a parsed `$inference_request` object. `null` for an optional field (id, parameters,
@@ -54,7 +72,10 @@ function decodeInput(value: unknown, field: string): Tensor {
   const shape = decodeShape(input.shape, `${where}.shape`);
   optionalParameters(input.parameters, `${where}.parameters`);
   if (input.data === undefined) throw invalid(`${where}.data`, 'an array of values', undefined);
-  const data = dataFromJson(input.datatype, input.data, `${where}.data`);
+  const data =
+    input.data instanceof ScannedNumbers
+      ? dataFromNumbers(input.datatype, input.data.values, `${where}.data`)
+      : dataFromJson(input.datatype, input.data, `${where}.data`);
   return { name, datatype: input.datatype, shape, data };
 }
 

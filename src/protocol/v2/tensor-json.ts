@@ -63,6 +63,41 @@ export function dataFromJson(datatype: DataType, values: unknown, field: string)
 }
 
 /**
+ * Typed data from numbers already read into a Float64Array (infer-request-scanner.ts). A value
+ * the datatype refuses is reported by dataFromJson on the same numbers, so the message is its own.
+ */
+export function dataFromNumbers(datatype: DataType, values: Float64Array, field: string): TensorData {
+  switch (datatype) {
+    case 'FP64':
+      return values;
+    case 'FP32':
+      return new Float32Array(values);
+    case 'FP16': {
+      const data = new Uint16Array(values.length);
+      for (let index = 0; index < values.length; index += 1) data[index] = toHalfBits(values[index]!);
+      return data;
+    }
+    case 'BOOL':
+    case 'BYTES':
+    case 'INT64':
+    case 'UINT64':
+      return dataFromJson(datatype, Array.from(values), field);
+    default: {
+      const [min, max] = INTEGER_RANGES[datatype]!;
+      for (let index = 0; index < values.length; index += 1) {
+        const value = values[index]!;
+        if (!Number.isInteger(value) || value < min || value > max) {
+          return dataFromJson(datatype, Array.from(values), field);
+        }
+      }
+      const data = allocateData(datatype, values.length) as Int32Array;
+      data.set(values);
+      return data;
+    }
+  }
+}
+
+/**
  * Nested row-major data as one flat list. An explicit stack, not recursion or Array.prototype.flat
  * (both overflow the call stack on a body nested 10,000 deep); nesting beyond MAX_TENSOR_RANK is
  * refused with the field named.

@@ -16,11 +16,19 @@ import type { DataPlane } from '../../dataplane/data-plane.js';
 import type { Logger } from '../../observability/logger.js';
 import type { MetricsSource } from '../../observability/metrics.js';
 import { INFERENCE_HEADER } from '../../protocol/v2/binary-message.js';
+import { parseJsonText } from '../../protocol/v2/json-text.js';
 import { readBinaryBody } from './binary-body.js';
 import { fromFrameworkError, httpStatusOf } from './error-status.js';
 import { registerOpsRoutes } from './routes-ops.js';
 import { registerTfServingRoutes } from './routes-tfserving.js';
 import { registerV2Routes } from './routes-v2.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route decodes its JSON body text itself (the v2 infer routes: infer-request-scanner.ts). */
+    readonly rawJsonBody?: boolean;
+  }
+}
 
 export interface HttpAppOptions {
   readonly dataPlane: DataPlane;
@@ -51,9 +59,10 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
 
   // JSON for every other content type: `curl -d` sends form-urlencoded, and the body is JSON on every route.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+  // Routes with `rawJsonBody` get the text: JSON.parse would box every tensor element first.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
     try {
-      done(null, parseJsonBody(body as string));
+      done(null, request.routeOptions.config.rawJsonBody === true ? body : parseJsonBody(body as string));
     } catch (error) {
       done(error as Error, undefined);
     }
@@ -65,7 +74,9 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     'application/octet-stream',
     async (request: FastifyRequest, payload: IncomingMessage): Promise<unknown> => {
       const body = await readBinaryBody(request, payload, bodyLimit);
-      return request.headers[INFERENCE_HEADER] === undefined ? parseJsonBody(body.toString('utf8')) : body;
+      if (request.headers[INFERENCE_HEADER] !== undefined) return body;
+      const text = body.toString('utf8');
+      return request.routeOptions.config.rawJsonBody === true ? text : parseJsonBody(text);
     },
   );
 
@@ -117,10 +128,4 @@ function replyWithError(
   void reply.code(status).send({ error: typed.message, code: typed.stableId });
 }
 
-function parseJsonBody(text: string): unknown {
-  try {
-    return text.length === 0 ? undefined : JSON.parse(text);
-  } catch (error) {
-    throw new BerthError('MALFORMED_JSON', `request body: not valid JSON (${(error as Error).message})`);
-  }
-}
+const parseJsonBody = parseJsonText;

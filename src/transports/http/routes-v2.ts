@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DataPlane } from '../../dataplane/data-plane.js';
 import {
   decodeInferRequest,
+  decodeInferRequestText,
   encodeInferResponse,
   encodeModelMetadata,
   encodeServerMetadata,
@@ -25,6 +26,8 @@ interface ModelParams {
   model: string;
   version?: string;
 }
+
+const RAW_JSON = { rawJsonBody: true } as const;
 
 export function registerV2Routes(app: FastifyInstance, dataPlane: DataPlane): void {
   app.get('/v2', async () => encodeServerMetadata(dataPlane.serverMetadata()));
@@ -60,11 +63,15 @@ export function registerV2Routes(app: FastifyInstance, dataPlane: DataPlane): vo
       return reply.code(ready ? 200 : 503).send({ name: request.params.model, ready });
     });
 
-    app.post<{ Params: ModelParams }>(`${prefix}/infer`, async (request, reply) => {
-      // A Buffer body is the binary tensor extension (app.ts keeps it as bytes); anything else is JSON.
-      const inferRequest = Buffer.isBuffer(request.body)
-        ? decodeBinaryInferRequest(request.body, request.headers[INFERENCE_HEADER])
-        : decodeInferRequest(request.body);
+    // A Buffer body is the binary tensor extension (app.ts keeps it as bytes); a string is the JSON
+    // text (rawJsonBody), which the codec scans; no body at all is undefined.
+    app.post<{ Params: ModelParams }>(`${prefix}/infer`, { config: RAW_JSON }, async (request, reply) => {
+      const body = request.body;
+      const inferRequest = Buffer.isBuffer(body)
+        ? decodeBinaryInferRequest(body, request.headers[INFERENCE_HEADER])
+        : typeof body === 'string'
+          ? decodeInferRequestText(body)
+          : decodeInferRequest(body);
       const binary = selectBinaryOutputs(inferRequest);
       const response = await dataPlane.infer(
         request.params.model,

@@ -4,7 +4,7 @@
  * a gated model to keep the queue full, and no timing: every wait is on an observable state.
  */
 import assert from 'node:assert/strict';
-import { request as httpRequest, type ClientRequest } from 'node:http';
+import { Agent, request as httpRequest, type ClientRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { OnnxRuntime } from '../../../../src/runtime/onnx/onnx-runtime.js';
 import { addModel } from '../../../fixtures/onnx/models.js';
@@ -135,5 +135,40 @@ describe('a client that disconnects while queued', () => {
     });
     assert.equal(answer.status, 200, answer.body);
     assert.deepEqual(JSON.parse(answer.body).outputs[0].data, Array(8).fill(10));
+  });
+
+  it('keeps serving a keep-alive connection: its disconnect signal outlives each answered request', async () => {
+    // The signal is per connection (disconnect-signal.ts): a finished request must not abort it.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const before = await cancelled();
+    const ports = new Set<number>();
+    try {
+      for (let turn = 1; turn <= 3; turn++) {
+        const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const url = new URL('/v2/models/add/infer', server.url);
+          const client = httpRequest(url, {
+            method: 'POST',
+            agent,
+            headers: { 'content-type': 'application/json' },
+          });
+          client.on('socket', (socket) => socket.once('connect', () => ports.add(socket.localPort ?? 0)));
+          client.on('response', (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.on('end', () =>
+              resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+            );
+          });
+          client.on('error', reject);
+          client.end(JSON.stringify(routes[0]![2](turn, 1)));
+        });
+        assert.equal(answer.status, 200, answer.body);
+        assert.deepEqual(JSON.parse(answer.body).outputs[0].data, Array(4).fill(2 * turn));
+      }
+    } finally {
+      agent.destroy();
+    }
+    assert.equal(ports.size, 1, 'all three requests went over one connection');
+    assert.equal(await cancelled(), before);
   });
 });

@@ -261,6 +261,38 @@ describe('V2 REST', () => {
     });
   }
 
+  it('decodes the infer body text the same way whatever its content type or key order', async () => {
+    // Datatype after data, nested rows, whitespace: the scanner's cases, through the real route.
+    const text =
+      '{ "inputs" : [ {"data":[[1,2],[3,4]],"shape":[1,4],"name":"a","datatype":"FP32"},' +
+      '{"name":"b","shape":[1,4],"datatype":"FP32","data":[10,20,30,4e1]} ] }';
+    for (const contentType of [
+      'application/json',
+      'application/x-www-form-urlencoded',
+      'application/octet-stream',
+    ]) {
+      const response = await server.app.inject({
+        method: 'POST',
+        url: '/v2/models/add/infer',
+        payload: text,
+        headers: { 'content-type': contentType },
+      });
+      assert.equal(response.statusCode, 200, `${contentType}: ${response.body}`);
+      assert.deepEqual(response.json().outputs[0].data, [11, 22, 33, 44], contentType);
+    }
+    const bad = await server.app.inject({
+      method: 'POST',
+      url: '/v2/models/add/infer',
+      payload: text.replace('4e1', '"x"'),
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(bad.statusCode, 400);
+    assert.deepEqual(bad.json(), {
+      error: 'inputs[1] ("b").data[3]: expected a number for FP32, got "x"',
+      code: 'BERTH_ERR_INPUT_DATA',
+    });
+  });
+
   it('answers malformed JSON with 400 and keeps serving', async () => {
     const response = await server.app.inject({
       method: 'POST',

@@ -4,7 +4,7 @@
  */
 import type { CaseResult, CaseSummary } from '../cases.js';
 import { ratio } from '../lib/stats.js';
-import { BERTH_BINARY, BERTH_GRPC, BERTH_JSON, BERTH_JSON_WORKERS } from '../targets/catalog.js';
+import { BERTH_BINARY, BERTH_GRPC, BERTH_JSON, BERTH_JSON_ONE_WORKER } from '../targets/catalog.js';
 import type { Ratio } from './ratios.js';
 
 type Metric = 'reqPerS' | 'rowsPerS' | 'p50Ms' | 'p99Ms' | 'cpuMsPerReq';
@@ -40,7 +40,8 @@ function comparisons(high: number): Comparison[] {
   const list: Comparison[] = [];
   const push = (c: Comparison): void => void list.push(c);
   const rank = { model: 'ranking', connections: high } as const;
-  // Same instance count: Berth serves one model instance by default, as triton-1i does.
+  // Berth runs with its defaults (--workers auto: one process per core, one instance each), Triton
+  // with 1 instance (the issue's baseline) and, for the same instance count, with 2.
   push({
     ...rank,
     id: 'ranking-json-vs-triton',
@@ -104,28 +105,40 @@ function comparisons(high: number): Comparison[] {
   const compute = { model: 'compute', connections: high, metric: 'rowsPerS' } as const;
   push({
     ...compute,
-    id: 'compute-vs-triton-1i',
-    description: `compute @${high}, JSON: Berth rows/s ÷ Triton (1 instance) rows/s`,
+    id: 'compute-vs-triton-2i',
+    description: `compute @${high}, JSON: Berth (defaults: one worker per core, one instance each) rows/s ÷ Triton (2 instances) rows/s`,
     berth: BERTH_JSON,
-    peer: 'triton-1i-json',
+    peer: 'triton-2i-json',
     aim: { min: 1.0 },
   });
-  for (const berth of ['berth-json-instances', BERTH_JSON_WORKERS]) {
-    push({
-      ...compute,
-      id: `compute-${berth.replace(/^berth-json-/, '')}-vs-triton-2i`,
-      description: `compute @${high}, JSON: ${berth} rows/s ÷ Triton (2 instances) rows/s`,
-      berth,
-      peer: 'triton-2i-json',
-      aim: { min: 1.0 },
-    });
-  }
+  push({
+    ...compute,
+    id: 'compute-1w-instances-vs-triton-2i',
+    description: `compute @${high}, JSON: one Berth process with one instance per core rows/s ÷ Triton (2 instances) rows/s`,
+    berth: 'berth-json-instances',
+    peer: 'triton-2i-json',
+  });
+  push({
+    ...compute,
+    id: 'compute-vs-triton-1i',
+    description: `compute @${high}, JSON: Berth (defaults) rows/s ÷ Triton (1 instance) rows/s`,
+    berth: BERTH_JSON,
+    peer: 'triton-1i-json',
+  });
   push({
     ...rank,
-    id: 'ranking-workers-vs-triton-2i',
-    description: `ranking @${high}, JSON: Berth --workers 2 req/s ÷ Triton (2 instances) req/s`,
-    berth: BERTH_JSON_WORKERS,
-    peer: 'triton-2i-json',
+    id: 'ranking-1w-vs-triton',
+    description: `ranking @${high}, JSON: Berth --workers 1 req/s ÷ Triton (1 instance) req/s`,
+    berth: BERTH_JSON_ONE_WORKER,
+    peer: 'triton-1i-json',
+    metric: 'reqPerS',
+  });
+  push({
+    ...rank,
+    id: 'ranking-json-vs-1w',
+    description: `ranking @${high}, JSON: Berth defaults req/s ÷ Berth --workers 1 req/s`,
+    berth: BERTH_JSON,
+    peer: BERTH_JSON_ONE_WORKER,
     metric: 'reqPerS',
   });
   for (const [protocol, berth] of [

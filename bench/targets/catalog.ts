@@ -8,7 +8,8 @@ export const BERTH_JSON = 'berth-json';
 export const BERTH_JSON_UNBATCHED = 'berth-json-unbatched';
 export const BERTH_BINARY = 'berth-binary';
 export const BERTH_GRPC = 'berth-grpc';
-export const BERTH_JSON_WORKERS = 'berth-json-workers';
+/** One serving process (`--workers 1`): Berth before multi-process serving, for the ratio. */
+export const BERTH_JSON_ONE_WORKER = 'berth-json-1w';
 
 export function allTargets(): Target[] {
   return [
@@ -39,17 +40,17 @@ export function allTargets(): Target[] {
     }),
     berthTarget({
       id: 'berth-json-instances',
-      label: 'Berth, JSON, batching on, one instance per core',
+      label: 'Berth, JSON, batching on, one process with one instance per core',
       protocol: 'json',
       models: ['compute'],
-      flags: (ctx) => ['--batching', '--instances', String(ctx.config.cores)],
+      flags: (ctx) => ['--batching', '--workers', '1', '--instances', String(ctx.config.cores)],
     }),
     berthTarget({
-      // Multi-process serving; "unavailable" (unknown flag) until `berth serve --workers` exists.
-      id: BERTH_JSON_WORKERS,
-      label: 'Berth, JSON, batching on, 2 worker processes',
+      // The other Berth targets run with the default --workers (auto: one per core).
+      id: BERTH_JSON_ONE_WORKER,
+      label: 'Berth, JSON, batching on, one serving process (--workers 1)',
       protocol: 'json',
-      flags: () => ['--batching', '--workers', '2'],
+      flags: () => ['--batching', '--workers', '1'],
     }),
     ...peerTargets,
   ];

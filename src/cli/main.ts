@@ -1,16 +1,45 @@
 /** `berth` command line: parses arguments and calls one module per command; no logic here. */
 import { Command, Option } from 'commander';
 import { toBerthError } from '../core/errors.js';
-import { defaultRecordFormats } from '../jobs/batch/default-formats.js';
-import { registerBatchCommand } from './batch.js';
-import { registerK8sCommands } from './k8s.js';
-import { registerK8sClusterCommands } from './k8s-cluster.js';
-import { registerLookupCommands } from './lookup.js';
-import { registerModelsCommands } from './models.js';
-import { registerPredictCommand } from './predict.js';
-import { registerServeCommand } from './serve.js';
 import { BERTH_VERSION } from '../core/version.js';
-import { registerTrainCommand } from './train.js';
+
+type Register = (program: Command, setExit: (code: number) => void, argv: readonly string[]) => void;
+
+/**
+ * Each command's module, loaded only when needed: `berth serve` (every worker of it) then starts
+ * without importing the Kubernetes client, Parquet, the training job and the rest, which took
+ * about as long again as the serving code itself. The order is the order of `--help`.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
+  serve: async () => (await import('./serve.js')).registerServeCommand,
+  predict: async () => (await import('./predict.js')).registerPredictCommand,
+  models: async () => (await import('./models.js')).registerModelsCommands,
+  batch: async () => {
+    const [{ registerBatchCommand }, { defaultRecordFormats }] = await Promise.all([
+      import('./batch.js'),
+      import('../jobs/batch/default-formats.js'),
+    ]);
+    return (program, setExit) => registerBatchCommand(program, setExit, { formats: defaultRecordFormats });
+  },
+  lookup: async () => {
+    const [{ registerLookupCommands }, { defaultRecordFormats }] = await Promise.all([
+      import('./lookup.js'),
+      import('../jobs/batch/default-formats.js'),
+    ]);
+    return (program) => registerLookupCommands(program, { formats: defaultRecordFormats });
+  },
+  train: async () => {
+    const { registerTrainCommand } = await import('./train.js');
+    return (program, setExit, argv) => registerTrainCommand(program, setExit, { argv });
+  },
+  k8s: async () => {
+    const [{ registerK8sCommands }, { registerK8sClusterCommands }] = await Promise.all([
+      import('./k8s.js'),
+      import('./k8s-cluster.js'),
+    ]);
+    return (program) => registerK8sClusterCommands(registerK8sCommands(program));
+  },
+};
 
 /** Runs the CLI; resolves to the exit code (long-running commands resolve when they finish). */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -23,13 +52,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   const setExit = (code: number): void => {
     exitCode = code;
   };
-  registerServeCommand(program, setExit);
-  registerPredictCommand(program, setExit);
-  registerModelsCommands(program, setExit);
-  registerBatchCommand(program, setExit, { formats: defaultRecordFormats });
-  registerLookupCommands(program, { formats: defaultRecordFormats });
-  registerTrainCommand(program, setExit, { argv });
-  registerK8sClusterCommands(registerK8sCommands(program));
+  // `berth <command> ...` needs that command only; help, errors and anything else get them all.
+  const named = argv[2];
+  const wanted = named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
+  const registers = await Promise.all(wanted.map((name) => COMMANDS[name]!()));
+  for (const register of registers) register(program, setExit, argv);
   program.addOption(new Option('--no-color', 'plain output').hideHelp());
   try {
     await program.parseAsync([...argv]);

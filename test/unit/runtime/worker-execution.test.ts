@@ -176,15 +176,44 @@ describe('worker instances and dispatch', () => {
 });
 
 describe('worker crashes and shutdown', () => {
-  /** Runs worker-crash-scenario.ts in a child and returns the report it printed (see there for why). */
+  /** Attempts of a scenario that onnxruntime-node aborts before it can report (see below). */
+  const ATTEMPTS = 4;
+
+  /**
+   * Runs worker-crash-scenario.ts in a child and returns the report it printed (see there for why).
+   * onnxruntime-node sometimes aborts the whole process (SIGABRT, an uncaught Napi::Error) when a
+   * worker thread holding a session is stopped; under load that can happen before the report. Only
+   * that exact failure is tried again, a few times; any other exit, or no report in all attempts,
+   * fails the test. (In `berth serve` such an abort ends one worker process, which the primary
+   * restarts: server/cluster/.)
+   */
   async function crashScenario(name: string, dir: string): Promise<any> {
+    const aborts: string[] = [];
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const child = await runScenario(name, dir);
+      const line = child.stdout.split('\n').find((l) => l.startsWith('{'));
+      const runtimeAbort = child.signal === 'SIGABRT' && /Napi::Error/.test(child.stderr);
+      if (!line && runtimeAbort) {
+        aborts.push(child.stderr.trim());
+        continue;
+      }
+      assert.ok(
+        line,
+        `the scenario printed no report (exit ${child.code}, ${child.signal}): ${child.stderr}`,
+      );
+      // A clean exit, or onnxruntime-node's teardown abort after the report; nothing else.
+      assert.ok(child.code === 0 || runtimeAbort, `exit ${child.code} ${child.signal}: ${child.stderr}`);
+      return JSON.parse(line);
+    }
+    assert.fail(`onnxruntime-node aborted the scenario before its report ${ATTEMPTS} times: ${aborts[0]}`);
+  }
+
+  function runScenario(
+    name: string,
+    dir: string,
+  ): Promise<{ stdout: string; stderr: string; code: number | null; signal: string | null }> {
     const script = new URL('./worker-crash-scenario.js', import.meta.url);
-    const child = await new Promise<{
-      stdout: string;
-      stderr: string;
-      code: number | null;
-      signal: string | null;
-    }>((resolve) => {
+    return new Promise((resolve) => {
       const proc = execFile(
         process.execPath,
         [fileURLToPath(script), name, dir],
@@ -197,14 +226,6 @@ describe('worker crashes and shutdown', () => {
       proc.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       proc.on('close', (code, signal) => resolve({ stdout, stderr, code, signal }));
     });
-    const line = child.stdout.split('\n').find((l) => l.startsWith('{'));
-    assert.ok(line, `the scenario printed no report (exit ${child.code}, ${child.signal}): ${child.stderr}`);
-    // A clean exit, or onnxruntime-node's teardown abort after the report; nothing else.
-    assert.ok(
-      child.code === 0 || (child.signal === 'SIGABRT' && /Napi::Error/.test(child.stderr)),
-      `exit ${child.code} ${child.signal}: ${child.stderr}`,
-    );
-    return JSON.parse(line);
   }
 
   it('a worker that dies fails its run, is logged and restarted, and the model serves on', async () => {

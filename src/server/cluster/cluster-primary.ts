@@ -58,22 +58,7 @@ interface Slot {
 export function runClusterPrimary(options: PrimaryOptions): void {
   const { config, logger } = options;
   const registry = new Registry();
-  const workersReady = new Gauge({
-    name: 'berth_workers_ready',
-    help: 'Serving worker processes that are ready, of berth_workers.',
-    registers: [registry],
-  });
-  new Gauge({
-    name: 'berth_workers',
-    help: 'Serving worker processes configured (--workers).',
-    registers: [registry],
-  }).set(options.workers);
-  const restarts = new Counter({
-    name: 'berth_worker_restarts_total',
-    help: 'Serving workers restarted after they exited unexpectedly, per worker slot.',
-    labelNames: ['worker'],
-    registers: [registry],
-  });
+  const { workersReady, restarts } = primaryMetrics(registry, options.workers);
   const slots: Slot[] = Array.from({ length: options.workers }, (_, i) => ({
     index: i + 1,
     ready: false,
@@ -250,6 +235,29 @@ export function runClusterPrimary(options: PrimaryOptions): void {
     'starting serving workers',
   );
   for (const slot of slots) fork(slot);
+}
+
+/** The primary's own series, merged into every /metrics answer with the workers'. */
+function primaryMetrics(registry: Registry, workers: number) {
+  const registers = [registry];
+  new Gauge({
+    name: 'berth_workers',
+    help: 'Serving worker processes configured (--workers).',
+    registers,
+  }).set(workers);
+  return {
+    workersReady: new Gauge({
+      name: 'berth_workers_ready',
+      help: 'Serving worker processes that are ready, of berth_workers.',
+      registers,
+    }),
+    restarts: new Counter({
+      name: 'berth_worker_restarts_total',
+      help: 'Serving workers restarted after they exited unexpectedly, per worker slot.',
+      labelNames: ['worker'],
+      registers,
+    }),
+  };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

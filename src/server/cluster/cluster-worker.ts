@@ -12,7 +12,7 @@ import type { ModelRegistry } from '../../registry/model-registry.js';
 import type { LocalizedModel } from '../../registry/version-loader.js';
 import type { WorkerRole } from '../serving-core.js';
 import { IpcChannel } from './ipc-channel.js';
-import { toBerthError } from '../../core/errors.js';
+import { BerthError, toBerthError } from '../../core/errors.js';
 import { CLUSTER, type ControlRequest, type FailureNotice, type ReadyNotice } from './cluster-messages.js';
 
 /** Environment the primary gives each worker it forks. */
@@ -50,8 +50,8 @@ export interface WorkerLink {
     readonly url: string;
     readonly beginShutdown: (reason: string) => void;
   }): void;
-  /** Closes the link once this worker has drained, so the process can exit. */
-  leave(): void;
+  /** Closes the link once this worker has drained, so the process can exit with `code`. */
+  leave(code: number): void;
   /** Hands a start-up failure to the primary, which prints one line for the whole server. */
   startupFailed(error: unknown): Promise<void>;
 }
@@ -59,7 +59,11 @@ export interface WorkerLink {
 /** Opens the IPC link to the primary; call once, before the serving core is built. */
 export function joinCluster(env: NodeJS.ProcessEnv = process.env): WorkerLink {
   const channel = new IpcChannel({
-    send: (message) => process.send!(message),
+    // With a callback a send on a closed channel reports to it, instead of an 'error' event that
+    // would crash the worker (a late readiness report while it leaves, say).
+    send: (message) => {
+      if (process.connected) process.send!(message, undefined, {}, (error) => error && channel.close(error));
+    },
     onMessage: (listener) => process.on('message', listener),
   });
   let clusterReady = false;
@@ -105,9 +109,13 @@ export function joinCluster(env: NodeJS.ProcessEnv = process.env): WorkerLink {
   };
   return {
     role,
-    leave() {
+    leave(code) {
       process.off('disconnect', orphaned);
-      if (process.connected) process.disconnect();
+      channel.close(new BerthError('WORKER_UNAVAILABLE', 'this worker left the cluster'));
+      process.exitCode = code;
+      // cluster.worker.disconnect, not process.disconnect: on a plain disconnect Node's cluster
+      // calls process.exit(0), and the primary would read a failed start as a clean exit.
+      if (process.connected) cluster.worker?.disconnect();
     },
     async startupFailed(error) {
       const typed = toBerthError(error);

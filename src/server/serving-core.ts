@@ -22,11 +22,10 @@ import { OnnxRuntime } from '../runtime/onnx/onnx-runtime.js';
 import { RuntimeByConfig } from '../runtime/runtime-by-config.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { withServerOverrides } from '../scheduling/batching-settings.js';
-import { createModelRepository } from '../repository/model-repository.js';
-import { DEFAULT_RETRY_POLICY } from '../storage/retry-policy.js';
 import { createDefaultStoreRegistry, type StoreRegistry } from '../storage/store-registry.js';
 import { lifecycleLog, lifecycleMetrics } from './lifecycle-observers.js';
 import { createSchedulerFactory } from './scheduler-factory.js';
+import { serverRepository } from './server-repository.js';
 
 export interface ServingCoreDeps {
   readonly logger: Logger;
@@ -93,12 +92,7 @@ export function createServingCore(config: ServerConfig, deps: ServingCoreDeps): 
   const metrics = createMetrics(undefined, worker ? { worker: String(worker.index) } : {});
   const statistics = new ModelStatistics(deps.wallClock ?? (() => Date.now()));
   const stores = deps.stores ?? createDefaultStoreRegistry({});
-  const repository = createModelRepository({
-    stores,
-    cacheDir: config.cache_dir,
-    logger,
-    retry: { policy: { ...DEFAULT_RETRY_POLICY, maxElapsedMs: config.store_retry_max_elapsed_ms } },
-  });
+  const repository = serverRepository(config, stores, logger);
   const controlMode = config.model_control_mode;
   const locate = worker?.locate ?? repository.localize;
   const registry = new ModelRegistry({

@@ -8,13 +8,12 @@ import { parseDevice } from '../../core/device.js';
 import { parseModelRef, type ModelSource } from '../../core/model-ref.js';
 import type { ServerConfig } from '../../config/server-config.js';
 import type { Logger } from '../../observability/logger.js';
-import { createModelRepository } from '../../repository/model-repository.js';
 import { readManifest, resolveVersion } from '../../repository/versions.js';
 import type { ModelLocator } from '../../registry/version-loader.js';
 import { checkDevice } from '../../runtime/onnx/execution-device.js';
-import { DEFAULT_RETRY_POLICY } from '../../storage/retry-policy.js';
 import { withRetries } from '../../storage/retrying-store.js';
 import type { StoreRegistry } from '../../storage/store-registry.js';
+import { serverRepository, storeRetryPolicy } from '../server-repository.js';
 import { sharedLocator } from './shared-locator.js';
 import { autoWorkerCount, coresPerWorker, machineResources, type MachineResources } from './worker-count.js';
 
@@ -33,17 +32,8 @@ export async function planWorkers(
 ): Promise<WorkerPlan> {
   // As with one process: a missing GPU provider fails start-up before any pull.
   checkDevice(parseDevice(config.device));
-  const retry = {
-    logger: deps.logger,
-    policy: { ...DEFAULT_RETRY_POLICY, maxElapsedMs: config.store_retry_max_elapsed_ms },
-  };
-  const repository = createModelRepository({
-    stores: deps.stores,
-    cacheDir: config.cache_dir,
-    logger: deps.logger,
-    retry: { policy: retry.policy },
-  });
-  const shared = sharedLocator(repository.localize);
+  const retry = { logger: deps.logger, policy: storeRetryPolicy(config) };
+  const shared = sharedLocator(serverRepository(config, deps.stores, deps.logger).localize);
   const sources = config.models.map((ref) => parseModelRef(ref, config.store));
   const pinned = await Promise.all(
     sources.map(async (source): Promise<{ source: ModelSource; bytes: number }> => {

@@ -16,7 +16,7 @@ export interface SharedLocator {
 export function sharedLocator(locate: ModelLocator): SharedLocator {
   const inFlight = new Map<string, Promise<LocalizedModel>>();
   const claimed = new Set<string>();
-  const prefetch = (source: ModelSource): Promise<LocalizedModel> => {
+  const pull = (source: ModelSource): Promise<LocalizedModel> => {
     const key = JSON.stringify([source.storeUri, source.name, source.version ?? null]);
     let pull = inFlight.get(key);
     if (!pull) {
@@ -29,12 +29,12 @@ export function sharedLocator(locate: ModelLocator): SharedLocator {
   const pulled = new Map<string, LocalizedModel>();
   return {
     prefetch: async (source) => {
-      const located = await prefetch(source);
+      const located = await pull(source);
       pulled.set(located.dir, located);
       return located;
     },
     locate: async (source) => {
-      const located = await prefetch(source);
+      const located = await pull(source);
       if (claimed.has(located.dir)) return { ...located, reused: true };
       claimed.add(located.dir);
       return pulled.get(located.dir) ?? located;

@@ -6,18 +6,10 @@ import type { TensorData } from '../../../src/core/tensor.js';
 import { ScannedNumbers, scanInferRequest } from '../../../src/protocol/v2/infer-request-scanner.js';
 import { decodeInferRequest, decodeInferRequestText } from '../../../src/protocol/v2/json-codec.js';
 import { parseJsonText } from '../../../src/protocol/v2/json-text.js';
+import { mulberry32 } from '../../support/prng.js';
 
-/** Deterministic PRNG (mulberry32), so a failure names a seed that reproduces it. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded, so a failure names a seed that reproduces it.
+const prng = mulberry32;
 
 type Outcome = { ok: true; request: InferRequest } | { ok: false; id: string; message: string };
 

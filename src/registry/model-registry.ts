@@ -364,7 +364,10 @@ export class ModelRegistry {
     const digest = await this.deps.repository
       .manifestDigest(model.source, version, signal)
       .catch(() => undefined);
-    if (existing?.state === 'FAILED' && digest !== undefined && existing.digest === digest) return;
+    // A FAILED version is retried only once its manifest reads and differs from the one that failed:
+    // a manifest that cannot be read now would fail the load again, and a reload on every poll would
+    // flip its row from FAILED with a reason to LOADING with none.
+    if (existing?.state === 'FAILED' && (digest === undefined || existing.digest === digest)) return;
     if (existing?.state === 'FAILED') model.versions.delete(existing.version);
     await this.#loadVersion(model, version, digest, signal);
   }

@@ -129,7 +129,7 @@ describe('model control with the real binary', () => {
     }
     assert.equal(answers.at(-1)?.version, '2', 'version 2 still serves after the broken publish');
     const row = (await index(url)).find((entry) => entry.version === String(broken));
-    assert.match(row?.reason ?? '', /BERTH_ERR_MODEL_LOAD_FAILED/);
+    assert.match(row?.reason ?? '', /BERTH_ERR_MODEL_LOAD_FAILED/, `index row: ${JSON.stringify(row)}`);
     assert.equal((await fetch(`${url}/v2/health/ready`)).status, 200);
   });
 

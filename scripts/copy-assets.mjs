@@ -1,9 +1,10 @@
-// Copies the non-TypeScript files the compiled code loads at run time (the gRPC .proto) from src/
+// Copies the non-TypeScript files the compiled code loads at run time (the gRPC .proto, the
+// dashboard page's html, css and browser JavaScript) from src/
 // into <outDir>/src/, keeping their paths. Usage: node scripts/copy-assets.mjs [outDir] (default dist).
 import { cpSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-const ASSET = /\.proto$/;
+const ASSET = /\.(proto|html|css|js)$/;
 const outDir = process.argv[2] ?? 'dist';
 
 function copy(dir) {

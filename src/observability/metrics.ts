@@ -7,12 +7,12 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Latency buckets in seconds: 50 µs to 10 s, dense where model serving lives (0.1–50 ms). */
-const LATENCY_BUCKETS = [
+export const LATENCY_BUCKETS = [
   0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10,
 ];
 
 /** Rows per batch: powers of two up to 1024, the sizes batchers and warm-ups tend to use. */
-const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
+export const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
 /** The numeric value exported by berth_model_state for each lifecycle state. */
 export const MODEL_STATE_VALUES = { LOADING: 0, WARMING: 1, READY: 2, UNLOADING: 3, FAILED: 4 } as const;

@@ -19,6 +19,8 @@ export interface LoadTimings {
   readonly warmupRuns: number;
   /** Store URI of the version folder. */
   readonly uri: string;
+  /** The verified local folder it was loaded from; its MANIFEST.json holds digest and lineage. */
+  readonly dir: string;
 }
 
 export interface LifecycleEvent {

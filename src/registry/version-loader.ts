@@ -77,6 +77,7 @@ export async function loadVersion(
       warmupMs,
       warmupRuns,
       uri: local.uri,
+      dir: local.dir,
     };
     return { model, config, scheduler, timings };
   } catch (error) {

@@ -24,6 +24,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import { withServerOverrides } from '../scheduling/batching-settings.js';
 import { createDefaultStoreRegistry, type StoreRegistry } from '../storage/store-registry.js';
 import { lifecycleLog, lifecycleMetrics } from './lifecycle-observers.js';
+import { createLocalDashboard, type DashboardPart, type LocalDashboard } from './dashboard/dashboard-source.js';
 import { createSchedulerFactory } from './scheduler-factory.js';
 import { serverRepository } from './server-repository.js';
 
@@ -58,6 +59,8 @@ export interface WorkerRole {
   readonly repositoryControl: RepositoryControl;
   /** Every worker's metrics, aggregated by the primary. */
   readonly clusterMetrics: MetricsSource;
+  /** Every worker's dashboard part, gathered by the primary (`since`: epoch seconds). */
+  readonly clusterDashboard: (since?: number) => Promise<DashboardPart[]>;
 }
 
 /** Every part of a running core; transports reach models only through `dataPlane`. */
@@ -76,6 +79,8 @@ export interface ServingCore {
   readonly loaded: Promise<void>;
   /** Present in poll mode. */
   readonly poller?: RepositoryPoller;
+  /** This process's part of the dashboard: its versions' details and seconds of traffic. */
+  readonly dashboard: LocalDashboard;
   /** Stops background work (the repository poller) before the registry drains. */
   stop(): Promise<void>;
 }
@@ -135,6 +140,8 @@ export function createServingCore(config: ServerConfig, deps: ServingCoreDeps): 
     statistics,
     worker ? { readinessGate: worker.readinessGate, repositoryControl: worker.repositoryControl } : {},
   );
+  const dashboard = createLocalDashboard(dataPlane, metrics, deps.wallClock);
+  registry.subscribe(dashboard.view.observe);
   const poller =
     controlMode === 'poll'
       ? new RepositoryPoller(registry, clock, config.repository_poll_secs * 1000)
@@ -156,6 +163,10 @@ export function createServingCore(config: ServerConfig, deps: ServingCoreDeps): 
     sources,
     loaded,
     ...(poller ? { poller } : {}),
-    stop: async () => poller?.stop(),
+    dashboard,
+    stop: async () => {
+      dashboard.stop();
+      await poller?.stop();
+    },
   };
 }

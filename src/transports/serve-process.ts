@@ -111,6 +111,7 @@ export async function serveProcess(
       registry: server.registry,
       dataPlane: server.dataPlane,
       metrics: server.core.metrics.registry,
+      dashboard: server.core.dashboard,
       url: server.url,
       beginShutdown,
     });

@@ -14,6 +14,7 @@ import type { Listener, ShutdownParts } from '../server/shutdown.js';
 import { startGrpcServer, type RunningGrpcServer } from './grpc/grpc-server.js';
 import { createHttpApp } from './http/app.js';
 import { registryMetrics } from '../observability/metrics.js';
+import { dashboardSource } from '../server/dashboard/dashboard-source.js';
 
 export interface RunningServer {
   readonly core: ServingCore;
@@ -33,7 +34,14 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig, deps: ServingCoreDeps): Promise<RunningServer> {
   const core = createServingCore(config, deps);
   const { dataPlane, registry, logger } = core;
+  const { worker } = deps;
+  // With --workers every worker's part, gathered by the primary; else this process's own.
+  const dashboard = dashboardSource(
+    worker ? (since) => worker.clusterDashboard(since) : async (since) => [await core.dashboard.part(since)],
+    { name: 'berth', version: deps.version, modelControl: config.model_control_mode },
+  );
   const app = createHttpApp({
+    dashboard,
     dataPlane,
     metrics: deps.worker?.clusterMetrics ?? registryMetrics(core.metrics.registry),
     logger,

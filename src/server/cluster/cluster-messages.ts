@@ -10,6 +10,10 @@ export const CLUSTER = {
   metrics: 'metrics',
   /** primary → worker, request: this worker's metrics as prom-client JSON. */
   metricsJson: 'metrics-json',
+  /** worker → primary, request: every worker's dashboard part (body: DashboardRequest). */
+  dashboard: 'dashboard',
+  /** primary → worker, request: this worker's dashboard part (body: DashboardRequest). */
+  dashboardPart: 'dashboard-part',
   /** worker → primary, notice: this worker's own readiness changed. */
   workerReady: 'worker-ready',
   /** primary → worker, request (acknowledged): whether every worker is ready. */
@@ -23,6 +27,11 @@ export const CLUSTER = {
 export interface ControlRequest {
   readonly op: 'load' | 'unload';
   readonly name: string;
+}
+
+export interface DashboardRequest {
+  /** Epoch seconds: only traffic seconds after it. */
+  readonly since?: number;
 }
 
 export interface ReadyNotice {

@@ -21,7 +21,14 @@ import { parseModelRef, type ModelSource } from '../../core/model-ref.js';
 import type { ServerConfig } from '../../config/server-config.js';
 import type { Logger } from '../../observability/logger.js';
 import type { ModelLocator } from '../../registry/version-loader.js';
-import { CLUSTER, type ControlRequest, type FailureNotice, type ReadyNotice } from './cluster-messages.js';
+import type { DashboardPart } from '../dashboard/dashboard-source.js';
+import {
+  CLUSTER,
+  type ControlRequest,
+  type DashboardRequest,
+  type FailureNotice,
+  type ReadyNotice,
+} from './cluster-messages.js';
 import { WORKER_ENV } from './cluster-worker.js';
 import { IpcChannel } from './ipc-channel.js';
 
@@ -114,6 +121,18 @@ export function runClusterPrimary(options: PrimaryOptions): void {
     return AggregatorRegistry.aggregate([...workers, own]).metrics();
   };
 
+  // A worker that does not answer in time is left out of this document, as out of a scrape.
+  const dashboardParts = async (request: DashboardRequest): Promise<DashboardPart[]> => {
+    const answers = await Promise.all(
+      liveChannels().map((channel) =>
+        withTimeout(channel.request<DashboardPart>(CLUSTER.dashboardPart, request), METRICS_TIMEOUT_MS).catch(
+          () => undefined,
+        ),
+      ),
+    );
+    return answers.filter((answer): answer is DashboardPart => answer !== undefined);
+  };
+
   const fork = (slot: Slot): void => {
     const worker = cluster.fork({
       [WORKER_ENV.index]: String(slot.index),
@@ -147,6 +166,7 @@ export function runClusterPrimary(options: PrimaryOptions): void {
     channel.handle(CLUSTER.localize, (source) => options.locate(source as ModelSource));
     channel.handle(CLUSTER.control, (request) => control(request as ControlRequest));
     channel.handle(CLUSTER.metrics, () => metricsText());
+    channel.handle(CLUSTER.dashboard, (request) => dashboardParts(request as DashboardRequest));
     channel.handle(CLUSTER.workerReady, (body) => {
       const notice = body as ReadyNotice;
       slot.ready = notice.ready;

@@ -13,7 +13,14 @@ import type { LocalizedModel } from '../../registry/version-loader.js';
 import type { WorkerRole } from '../serving-core.js';
 import { IpcChannel } from './ipc-channel.js';
 import { BerthError, toBerthError } from '../../core/errors.js';
-import { CLUSTER, type ControlRequest, type FailureNotice, type ReadyNotice } from './cluster-messages.js';
+import type { DashboardPart, LocalDashboard } from '../dashboard/dashboard-source.js';
+import {
+  CLUSTER,
+  type ControlRequest,
+  type DashboardRequest,
+  type FailureNotice,
+  type ReadyNotice,
+} from './cluster-messages.js';
 
 /** Environment the primary gives each worker it forks. */
 export const WORKER_ENV = {
@@ -47,6 +54,7 @@ export interface WorkerLink {
     readonly registry: ModelRegistry;
     readonly dataPlane: DataPlane;
     readonly metrics: Registry;
+    readonly dashboard: LocalDashboard;
     readonly url: string;
     readonly beginShutdown: (reason: string) => void;
   }): void;
@@ -84,6 +92,9 @@ export function joinCluster(env: NodeJS.ProcessEnv = process.env): WorkerLink {
     return {};
   });
   channel.handle(CLUSTER.metricsJson, async () => (await server).metrics.getMetricsAsJSON());
+  channel.handle(CLUSTER.dashboardPart, async (body) =>
+    (await server).dashboard.part((body as DashboardRequest).since),
+  );
   // Told to stop (or orphaned) before the server is up: drain as soon as it is.
   const stopWhenAttached = (reason: string): void => {
     void server.then((parts) => parts.beginShutdown(reason));
@@ -106,6 +117,10 @@ export function joinCluster(env: NodeJS.ProcessEnv = process.env): WorkerLink {
       contentType: Registry.PROMETHEUS_CONTENT_TYPE,
       text: () => channel.request<string>(CLUSTER.metrics),
     },
+    clusterDashboard: (since) =>
+      channel.request<DashboardPart[]>(CLUSTER.dashboard, {
+        ...(since === undefined ? {} : { since }),
+      } satisfies DashboardRequest),
   };
   return {
     role,

@@ -19,6 +19,8 @@ import { INFERENCE_HEADER } from '../../protocol/v2/binary-message.js';
 import { parseJsonText } from '../../protocol/v2/json-text.js';
 import { readBinaryBody } from './binary-body.js';
 import { fromFrameworkError, httpStatusOf } from './error-status.js';
+import type { DashboardSource } from '../../server/dashboard/dashboard-source.js';
+import { registerDashboardRoutes } from './routes-dashboard.js';
 import { registerOpsRoutes } from './routes-ops.js';
 import { registerTfServingRoutes } from './routes-tfserving.js';
 import { registerV2Routes } from './routes-v2.js';
@@ -37,6 +39,8 @@ export interface HttpAppOptions {
   readonly logger: Logger;
   /** Largest request body accepted, bytes. */
   readonly bodyLimit: number;
+  /** The dashboard at `/` and its document; no dashboard routes without it (transport tests). */
+  readonly dashboard?: DashboardSource;
 }
 
 export function createHttpApp(options: HttpAppOptions): FastifyInstance {
@@ -101,6 +105,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   registerV2Routes(app, dataPlane);
   registerTfServingRoutes(app, dataPlane);
   registerOpsRoutes(app, options.metrics);
+  if (options.dashboard) registerDashboardRoutes(app, options.dashboard);
   return app;
 }
 

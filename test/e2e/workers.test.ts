@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { rename } from 'node:fs/promises';
 import { after, describe, it } from 'node:test';
+import type { DashboardSnapshot } from '../../src/server/dashboard/dashboard-snapshot.js';
 import { denseReluModel } from '../fixtures/onnx/models.js';
 import { createStoreFixture, type StoreFixture } from '../support/model-store-fixture.js';
 import { spawnServer, type ServerProcess } from '../support/spawn-server.js';
@@ -117,6 +118,30 @@ describe('berth serve --workers 2', () => {
     // Pulled once, by the primary, and counted once.
     const downloads = server.logs.filter((line) => line.msg === 'model ready');
     assert.equal(downloads.filter((line) => line.reused === false).length, 1, JSON.stringify(downloads));
+
+    // The dashboard's document is the server's, whichever worker answers it.
+    const wrongType = JSON.stringify({
+      inputs: [{ name: 'x', datatype: 'INT32', shape: [1, 3], data: [1, 2, 3] }],
+    });
+    const rejected = await statuses(url, 4, (at) => once(at, 'POST', '/v2/models/ranker/infer', wrongType));
+    assert.deepEqual(rejected, [400, 400, 400, 400]);
+    const totals = (snapshot: DashboardSnapshot) => ({
+      requests: snapshot.traffic.reduce((sum, point) => sum + point.requests, 0),
+      errors: snapshot.traffic.reduce((sum, point) => sum + point.errors, 0),
+    });
+    const dashboard = async () =>
+      JSON.parse((await once(url, 'GET', '/api/dashboard')).text) as DashboardSnapshot;
+    await until(async () => totals(await dashboard()).requests === 24, 'every request in the charts');
+    for (let i = 0; i < 4; i++) {
+      const snapshot = await dashboard();
+      assert.deepEqual(totals(snapshot), { requests: 24, errors: 4 }, 'the same totals from either worker');
+      assert.equal(snapshot.server.workers, 2);
+      const [version] = snapshot.models.find((model) => model.name === 'ranker')!.versions;
+      assert.equal(version?.state, 'READY');
+      assert.deepEqual(version?.workers, { ready: 2, total: 2 });
+      assert.deepEqual(version?.source.lineage, { test: true });
+      assert.match(version?.source.digest ?? '', /^[0-9a-f]{64}$/);
+    }
 
     server.child.kill('SIGTERM');
     assert.equal(await server.exited, 0);

@@ -5,7 +5,8 @@
 # built from the Go module proxy by scripts/kube/build.sh). All cache their downloads under
 # ${BERTH_CACHE:-$HOME/.cache/berth} and listen on 127.0.0.1 only; all are stopped however the tests
 # end. The training suite also needs the sklearn example's venv (scripts/train-venvs/setup.sh, from
-# PyPI, cached under the same root). In CI a suite that skips because its server or venv is missing
+# PyPI, cached under the same root), and the dashboard's browser suite Debian's chromium
+# (scripts/browser/setup.sh, from apt). In CI a suite that skips because its server or venv is missing
 # counts as a failure: a green run must have talked to the real servers and trained for real.
 # First, needing no service: the golden Kubernetes manifests (deploy/golden/) are validated against
 # the official schemas with kubectl-validate, and deploy/docker/*.Dockerfile are linted with
@@ -37,12 +38,13 @@ start scripts/s3/start.sh
 start scripts/hdfs/start.sh
 start scripts/kube/start.sh
 start scripts/train-venvs/setup.sh
+start scripts/browser/setup.sh
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 
 log="$(mktemp)"
 status=0
 npm run test:integration 2>&1 | tee "$log" || status=$?
-if grep -E "# SKIP no (S3 server|HDFS|kube-apiserver|kube-controller-manager|training venv)" "$log" >/dev/null; then
+if grep -E "# SKIP no (S3 server|HDFS|kube-apiserver|kube-controller-manager|training venv|chromium)" "$log" >/dev/null; then
   echo "ci-integration: some suites skipped because a real server or the training venv was missing" >&2
   status=1
 fi

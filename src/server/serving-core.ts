@@ -24,7 +24,11 @@ import type { Runtime } from '../runtime/runtime.js';
 import { withServerOverrides } from '../scheduling/batching-settings.js';
 import { createDefaultStoreRegistry, type StoreRegistry } from '../storage/store-registry.js';
 import { lifecycleLog, lifecycleMetrics } from './lifecycle-observers.js';
-import { createLocalDashboard, type DashboardPart, type LocalDashboard } from './dashboard/dashboard-source.js';
+import {
+  createLocalDashboard,
+  type DashboardPart,
+  type LocalDashboard,
+} from './dashboard/dashboard-source.js';
 import { createSchedulerFactory } from './scheduler-factory.js';
 import { serverRepository } from './server-repository.js';
 

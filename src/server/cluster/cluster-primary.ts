@@ -32,8 +32,8 @@ import {
 import { WORKER_ENV } from './cluster-worker.js';
 import { IpcChannel } from './ipc-channel.js';
 
-/** A worker that does not answer a metrics request in this time is left out of that scrape. */
-const METRICS_TIMEOUT_MS = 3_000;
+/** A worker that does not answer a metrics or dashboard request in this time is left out of that answer. */
+const WORKER_ANSWER_TIMEOUT_MS = 3_000;
 /** Restart delays double from this, up to MAX_RESTART_DELAY_MS, and reset once the worker is ready. */
 const FIRST_RESTART_DELAY_MS = 250;
 const MAX_RESTART_DELAY_MS = 30_000;
@@ -108,30 +108,25 @@ export function runClusterPrimary(options: PrimaryOptions): void {
     return {};
   };
 
-  const metricsText = async (): Promise<string> => {
+  // Asks every live worker; one that does not answer in time is left out of this answer, so a
+  // stuck worker never holds up a scrape or the dashboard.
+  const askEveryWorker = async <T>(kind: string, body?: unknown): Promise<T[]> => {
     const answers = await Promise.all(
       liveChannels().map((channel) =>
-        withTimeout(channel.request<MetricsJson>(CLUSTER.metricsJson), METRICS_TIMEOUT_MS).catch(
-          () => undefined,
-        ),
+        withTimeout(channel.request<T>(kind, body), WORKER_ANSWER_TIMEOUT_MS).catch(() => undefined),
       ),
     );
-    const workers = answers.filter((answer): answer is MetricsJson => answer !== undefined);
+    return answers.filter((answer): answer is Awaited<T> => answer !== undefined);
+  };
+
+  const metricsText = async (): Promise<string> => {
+    const workers = await askEveryWorker<MetricsJson>(CLUSTER.metricsJson);
     const own = await registry.getMetricsAsJSON();
     return AggregatorRegistry.aggregate([...workers, own]).metrics();
   };
 
-  // A worker that does not answer in time is left out of this document, as out of a scrape.
-  const dashboardParts = async (request: DashboardRequest): Promise<DashboardPart[]> => {
-    const answers = await Promise.all(
-      liveChannels().map((channel) =>
-        withTimeout(channel.request<DashboardPart>(CLUSTER.dashboardPart, request), METRICS_TIMEOUT_MS).catch(
-          () => undefined,
-        ),
-      ),
-    );
-    return answers.filter((answer): answer is DashboardPart => answer !== undefined);
-  };
+  const dashboardParts = (request: DashboardRequest): Promise<DashboardPart[]> =>
+    askEveryWorker<DashboardPart>(CLUSTER.dashboardPart, request);
 
   const fork = (slot: Slot): void => {
     const worker = cluster.fork({

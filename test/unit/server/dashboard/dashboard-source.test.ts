@@ -133,7 +133,7 @@ describe('ModelView', () => {
       error: new BerthError('MODEL_LOAD_FAILED', 'not an onnx file'),
     });
     // The manifest is read in the background; the row says where from until it is.
-    let rows = view.rows([]);
+    let rows: VersionPart[] = [];
     for (let i = 0; i < 100; i++) {
       rows = view.rows([
         { name: 'ranker', version: '1', state: 'READY', reason: '' },

@@ -24,6 +24,7 @@ import { createServingCore, type ServingCore } from '../server/serving-core.js';
 import { resolveStoreSettings } from '../storage/store-settings-env.js';
 import { createDefaultStoreRegistry } from '../storage/store-registry.js';
 import { createBatchProgress, summaryLine } from './batch-progress.js';
+import { colorAllowed, isInteractive, TerminalBar } from './terminal-bar.js';
 import { parseDuration } from '../core/duration.js';
 import { BERTH_VERSION } from '../core/version.js';
 
@@ -148,7 +149,14 @@ export async function runBatchCommand(
       '--model: required (e.g. s3://bucket/models/recommender@3), except with --commit',
     );
   }
-  const logger = createLogger({ level: env.BERTH_LOG_LEVEL ?? 'info', destination: stderr });
+  // On a terminal the log lines are printed above the bar, so they neither break it nor get broken.
+  const bar = isInteractive(stderr, env)
+    ? new TerminalBar({ stream: stderr, clock, color: colorAllowed(env) })
+    : undefined;
+  const logger = createLogger({
+    level: env.BERTH_LOG_LEVEL ?? 'info',
+    destination: bar ? bar.passthrough() : stderr,
+  });
   const spec: BatchJobSpec = {
     input: input.store,
     ...(input.file !== undefined ? { inputFile: input.file } : {}),
@@ -169,7 +177,7 @@ export async function runBatchCommand(
   const stop = new AbortController();
   const onSignal = (): void => stop.abort(new BerthError('CANCELLED', 'berth batch was interrupted'));
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-  const progress = createBatchProgress({ stream: stderr, logger, clock });
+  const progress = createBatchProgress({ logger, clock, ...(bar ? { bar } : {}) });
   try {
     let predictor: Predictor;
     if (typeof options.endpoint === 'string') {
@@ -209,12 +217,14 @@ export async function runBatchCommand(
       onProgress: (at) => progress.update(at),
       signal: stop.signal,
     });
-    progress.finish();
-    logger.info({ ...summary }, 'batch job finished');
+    progress.succeed(summary, output.uri);
+    logger.info({ ...summary, output: output.uri }, 'batch job finished');
     stdout.write(`${summaryLine(summary)}\n`);
     return 0;
+  } catch (error) {
+    progress.fail();
+    throw error;
   } finally {
-    progress.finish();
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     if (core) {
       await core.stop();

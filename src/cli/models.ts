@@ -16,6 +16,7 @@ import { createDefaultStoreRegistry, type StoreRegistry } from '../storage/store
 import { resolveStoreSettings } from '../storage/store-settings-env.js';
 import { createProgressReporter } from './progress-reporter.js';
 import type { ProgressReporter } from './progress-reporter.js';
+import type { TransferOutcome } from './progress-format.js';
 
 export function registerModelsCommands(program: Command, _setExit: (code: number) => void): void {
   const models = program
@@ -29,8 +30,10 @@ export function registerModelsCommands(program: Command, _setExit: (code: number
     .argument('<target>', 'store URI ending in the model name, e.g. file:///models/recommender')
     .option('--lineage <key=value>', 'lineage recorded in MANIFEST.json (repeatable)', collectPairs, {})
     .action(async (dir: string, target: string, options: { lineage: Record<string, string> }) => {
-      const result = await withProgress(`push ${target}`, (transfer) =>
-        pushModel(dir, target, options.lineage, openStores(), transfer),
+      const result = await withProgress(
+        `push ${target}`,
+        (transfer) => pushModel(dir, target, options.lineage, openStores(), transfer),
+        (pushed) => ({ done: `pushed ${pushed.uri}`, bytes: pushed.bytes, files: pushed.files }),
       );
       console.log(`published ${result.uri} (${result.files} files, ${result.bytes} bytes)`);
     });
@@ -50,8 +53,10 @@ export function registerModelsCommands(program: Command, _setExit: (code: number
     .argument('<source>', 'store URI ending in the model name, with @version to pin one')
     .argument('<dir>', 'local folder to write (must not exist)')
     .action(async (source: string, dir: string) => {
-      const result = await withProgress(`pull ${source}`, (transfer) =>
-        pullModel(source, dir, openStores(), transfer),
+      const result = await withProgress(
+        `pull ${source}`,
+        (transfer) => pullModel(source, dir, openStores(), transfer),
+        (pulled) => ({ done: `pulled ${pulled.uri}`, bytes: pulled.bytes, files: pulled.files }),
       );
       console.log(`pulled ${result.uri} into ${dir} (${result.bytes} bytes)`);
     });
@@ -117,14 +122,28 @@ function collectPairs(value: string, previous: Record<string, string>): Record<s
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
 }
 
-/** Runs a transfer with a progress bar (or lines) on stderr; retries are reported on it too. */
-async function withProgress<T>(label: string, run: (options: StoreCommandOptions) => Promise<T>): Promise<T> {
+/**
+ * Runs a transfer with a progress bar (or lines) on stderr, ended by its summary line or a line
+ * saying it failed; retries are reported on it too.
+ */
+async function withProgress<T>(
+  label: string,
+  run: (options: StoreCommandOptions) => Promise<T>,
+  outcome: (result: T) => TransferOutcome,
+): Promise<T> {
   const progress = createProgressReporter({ label });
+  let result: T;
   try {
-    return await run({ onProgress: (at) => progress.update(at), retry: { logger: stderrRetries(progress) } });
-  } finally {
-    progress.finish();
+    result = await run({
+      onProgress: (at) => progress.update(at),
+      retry: { logger: stderrRetries(progress) },
+    });
+  } catch (error) {
+    progress.fail();
+    throw error;
   }
+  progress.succeed(outcome(result));
+  return result;
 }
 
 /** Retry warnings as one human line each on stderr (through the progress reporter when there is one). */

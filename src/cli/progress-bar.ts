@@ -1,66 +1,59 @@
-/** The terminal side of the progress reporter: one cli-progress bar with bytes, rate and ETA. */
-import { Presets, SingleBar } from 'cli-progress';
-import type { Writable } from 'node:stream';
+/** The terminal side of the progress reporter: one bar with bytes, percent, rate and ETA. */
 import type { Clock } from '../core/clock.js';
 import { ProgressMeter } from '../repository/download/progress.js';
 import type { ProgressSnapshot, TransferProgress } from '../repository/download/progress.js';
-import { formatBytes, formatDuration, formatRate } from './progress-format.js';
+import type { BarView } from './bar-render.js';
+import { failedLine, formatBytes, formatDuration, formatRate, transferSummary } from './progress-format.js';
 import type { ProgressReporter } from './progress-reporter.js';
+import { BAR_REDRAW_MS, TerminalBar, type BarStream, type SignalHost } from './terminal-bar.js';
 
-/** How often the bar takes a new value: its own redraw rate (10 fps) needs no more. */
-const BAR_UPDATE_MS = 100;
-
-/** A bar that starts at the first event (when the total is known) and stays, full, when done. */
+/** A bar that shows from the first event and is replaced by the summary (or the failure) line. */
 export function createProgressBar(options: {
   readonly label: string;
-  readonly stream: Writable;
-  readonly clock?: Pick<Clock, 'now'>;
+  readonly stream: BarStream;
+  readonly clock: Pick<Clock, 'now'>;
+  readonly color: boolean;
+  readonly signals?: SignalHost;
 }): ProgressReporter {
-  const meter = new ProgressMeter({
-    intervalMs: BAR_UPDATE_MS,
-    ...(options.clock ? { clock: options.clock } : {}),
-  });
-  const bar = new SingleBar(
-    {
-      stream: options.stream,
-      // cli-progress's own {eta} averages a few updates; the meter's windowed rate is steadier.
-      format: `${options.label} [{bar}] {percentage}% | {done} of {size} | {rate} | ETA {left}`,
-      barsize: 30,
-      hideCursor: true,
-      gracefulExit: true,
-      linewrap: false,
-    },
-    Presets.shades_classic,
-  );
-  let started = false;
-  const payload = (at: ProgressSnapshot) => ({
-    done: formatBytes(at.bytes),
-    size: formatBytes(at.totalBytes),
-    rate: formatRate(at.bytesPerSecond),
-    left: formatDuration(at.etaSeconds),
-  });
+  const started = options.clock.now();
+  // The meter's rate is windowed, so the ETA follows a link that speeds up or stalls.
+  const meter = new ProgressMeter({ clock: options.clock, intervalMs: BAR_REDRAW_MS });
+  const bar = new TerminalBar(options);
+  let moved = false;
+  let finished = false;
   return {
     update(progress: TransferProgress): void {
+      moved = true;
       const at = meter.update(progress);
-      if (!started) {
-        started = true;
-        const now = meter.snapshot();
-        bar.start(progress.totalBytes, progress.bytes, payload(now));
-        return;
-      }
-      // The last frame is drawn when the last byte arrives, so the rate shown is the transfer's,
-      // not diluted by what follows it (fsync, the copy out of the cache).
+      // The first frame and the last byte are drawn at once; the bar throttles the rest.
       const last = progress.bytes >= progress.totalBytes;
-      if (at !== undefined || last) bar.update(progress.bytes, payload(at ?? meter.snapshot()));
+      bar.draw(barView(options.label, at ?? meter.snapshot()), !bar.shown || last);
     },
     note(message: string): void {
-      // Clear the bar's line, print the message on its own line; the next redraw puts the bar back.
-      options.stream.write(`\r\x1b[K${message}\n`);
+      bar.print(`${message}\n`);
     },
-    finish(): void {
-      if (!started) return;
-      bar.stop();
-      started = false;
+    succeed(outcome): void {
+      if (finished) return;
+      finished = true;
+      bar.end(transferSummary(outcome, options.clock.now() - started));
     },
+    fail(): void {
+      if (finished) return;
+      finished = true;
+      bar.end(moved ? failedLine(options.label, meter.snapshot()) : undefined);
+    },
+  };
+}
+
+/** `pull m@1 [███░░░] 50% 32.0 MiB/64.0 MiB 16.0 MiB/s ETA 2s`. */
+export function barView(label: string, at: ProgressSnapshot): BarView {
+  return {
+    label,
+    fraction: at.totalBytes > 0 ? at.bytes / at.totalBytes : undefined,
+    fields: [
+      `${formatBytes(at.bytes)}/${formatBytes(at.totalBytes)}`,
+      formatRate(at.bytesPerSecond),
+      `ETA ${formatDuration(at.etaSeconds)}`,
+    ],
   };
 }

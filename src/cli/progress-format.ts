@@ -1,4 +1,5 @@
 /** Sizes, rates and durations as people read them in a progress line: 12.3 MiB, 45.6 MiB/s, 2m05s. */
+import type { ProgressSnapshot } from '../repository/download/progress.js';
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 
@@ -31,4 +32,44 @@ export function formatDuration(seconds: number | undefined): string {
 /** `12%`, or `` when the total is unknown (0). */
 export function formatPercent(bytes: number, totalBytes: number): string {
   return totalBytes > 0 ? `${Math.floor((100 * Math.min(bytes, totalBytes)) / totalBytes)}%` : '';
+}
+
+/** Elapsed time as summaries show it: `1.2 s`, or `34 ms` under 0.1 s (where `0.0 s` says nothing). */
+export function formatSeconds(ms: number): string {
+  const at = Math.max(0, ms);
+  return at < 100 ? `${Math.round(at)} ms` : `${(at / 1000).toFixed(1)} s`;
+}
+
+/** `4 files`, `1 file`. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** What a finished transfer reports, for its summary line. */
+export interface TransferOutcome {
+  /** What was done to what: `pulled file:///models/recommender/3`. */
+  readonly done: string;
+  /** Bytes moved by this transfer. */
+  readonly bytes: number;
+  readonly files: number;
+  /** Files taken from a local cache instead of the store, when the transfer says. */
+  readonly reused?: number;
+}
+
+/** `pulled file:///s/m/3: 12.0 MiB, 4 files (1 reused from cache) in 1.2 s (10.0 MiB/s)`. */
+export function transferSummary(outcome: TransferOutcome, elapsedMs: number): string {
+  const reused = outcome.reused ? ` (${outcome.reused} reused from cache)` : '';
+  const rate = elapsedMs > 0 ? formatRate((outcome.bytes * 1000) / elapsedMs) : 'instant';
+  return (
+    `${outcome.done}: ${formatBytes(outcome.bytes)}, ${plural(outcome.files, 'file')}${reused} ` +
+    `in ${formatSeconds(elapsedMs)} (${rate})`
+  );
+}
+
+/** `pull file:///s/m@1: failed after 2.0 s (12.0 MiB of 64.0 MiB moved)`. */
+export function failedLine(label: string, at: ProgressSnapshot): string {
+  return (
+    `${label}: failed after ${formatSeconds(at.elapsedMs)} ` +
+    `(${formatBytes(at.bytes)} of ${formatBytes(at.totalBytes)} moved)`
+  );
 }

@@ -1,22 +1,35 @@
 /**
  * Shows a transfer (`berth models pull | push`) to a person: a progress bar with bytes, rate and
  * ETA on a terminal, and on anything else (CI logs, a file) a plain line at a fixed pace, since
- * a redrawn bar there is noise. Progress goes to stderr so stdout keeps only the result.
+ * a redrawn bar there is noise. Either way it ends with one summary line, or one line saying it
+ * failed. Progress goes to stderr so stdout keeps only the result.
  */
 import type { Writable } from 'node:stream';
 import type { Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
 import { ProgressMeter } from '../repository/download/progress.js';
 import type { ProgressSnapshot, TransferProgress } from '../repository/download/progress.js';
 import { createProgressBar } from './progress-bar.js';
-import { formatBytes, formatDuration, formatPercent, formatRate } from './progress-format.js';
+import {
+  formatBytes,
+  formatDuration,
+  formatPercent,
+  formatRate,
+  failedLine,
+  transferSummary,
+  type TransferOutcome,
+} from './progress-format.js';
+import { colorAllowed, isInteractive, type SignalHost } from './terminal-bar.js';
 
 /** Takes every progress event of one transfer; it decides itself when to draw. */
 export interface ProgressReporter {
   update(progress: TransferProgress): void;
   /** A message (a retry warning) printed so that it does not break the bar. */
   note(message: string): void;
-  /** The transfer is over (done or failed): stops the bar, or prints a closing line. */
-  finish(): void;
+  /** The transfer is done: the bar (or the lines) end with one summary line. */
+  succeed(outcome: TransferOutcome): void;
+  /** The transfer failed: the bar is cleared and, if anything had moved, one line says how far it got. */
+  fail(): void;
 }
 
 /** Where to report and how; a terminal is detected from the stream unless `tty` says. */
@@ -24,11 +37,15 @@ export interface ProgressReporterOptions {
   /** What moves, first on every line: `pull file:///models/recommender@2`. */
   readonly label: string;
   /** process.stderr when absent. */
-  readonly stream?: Writable & { isTTY?: boolean };
+  readonly stream?: Writable & { isTTY?: boolean; columns?: number };
   readonly tty?: boolean;
+  /** For TERM and NO_COLOR; process.env when absent. */
+  readonly env?: NodeJS.ProcessEnv;
   readonly clock?: Pick<Clock, 'now'>;
   /** Pace of the plain lines, ms. */
   readonly intervalMs?: number;
+  /** process when absent (the bar restores the terminal on SIGINT / SIGTERM). */
+  readonly signals?: SignalHost;
 }
 
 /** Plain lines every 5 s: often enough to show a pull is alive, rarely enough for CI logs. */
@@ -37,29 +54,40 @@ export const PROGRESS_LINE_INTERVAL_MS = 5_000;
 /** A bar on a terminal, plain lines elsewhere. */
 export function createProgressReporter(options: ProgressReporterOptions): ProgressReporter {
   const stream = options.stream ?? process.stderr;
-  const tty = options.tty ?? stream.isTTY === true;
-  const clock = options.clock ? { clock: options.clock } : {};
-  if (tty) return createProgressBar({ label: options.label, stream, ...clock });
+  const env = options.env ?? process.env;
+  const tty = options.tty ?? isInteractive(stream, env);
+  const clock = options.clock ?? systemClock;
+  if (tty) {
+    return createProgressBar({
+      label: options.label,
+      stream,
+      clock,
+      color: colorAllowed(env),
+      ...(options.signals ? { signals: options.signals } : {}),
+    });
+  }
   return new LineReporter(
     options.label,
     stream,
-    new ProgressMeter({
-      ...clock,
-      intervalMs: options.intervalMs ?? PROGRESS_LINE_INTERVAL_MS,
-    }),
+    clock,
+    new ProgressMeter({ clock, intervalMs: options.intervalMs ?? PROGRESS_LINE_INTERVAL_MS }),
   );
 }
 
-/** One line per interval, and a closing line with the average rate. */
+/** One line per interval, and a closing line: the summary, or how far a failed transfer got. */
 class LineReporter implements ProgressReporter {
+  readonly #started: number;
   #moved = false;
   #finished = false;
 
   constructor(
     readonly label: string,
     readonly stream: Writable,
+    readonly clock: Pick<Clock, 'now'>,
     readonly meter: ProgressMeter,
-  ) {}
+  ) {
+    this.#started = clock.now();
+  }
 
   update(progress: TransferProgress): void {
     this.#moved = true;
@@ -71,13 +99,17 @@ class LineReporter implements ProgressReporter {
     this.stream.write(`${this.label}: ${message}\n`);
   }
 
-  finish(): void {
-    if (this.#finished || !this.#moved) return;
+  succeed(outcome: TransferOutcome): void {
+    if (this.#finished) return;
     this.#finished = true;
-    const at = this.meter.snapshot();
-    const seconds = at.elapsedMs / 1000;
-    const average = seconds > 0 ? formatRate(at.bytes / seconds) : 'instant';
-    this.stream.write(`${this.label}: ${formatBytes(at.bytes)} in ${seconds.toFixed(1)} s (${average})\n`);
+    this.stream.write(`${transferSummary(outcome, this.clock.now() - this.#started)}\n`);
+  }
+
+  fail(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    // Nothing moved: the error line berth prints says it all.
+    if (this.#moved) this.stream.write(`${failedLine(this.label, this.meter.snapshot())}\n`);
   }
 }
 

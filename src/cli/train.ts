@@ -20,11 +20,13 @@ import {
   type TrainJobFlags,
 } from '../jobs/train/train-job.js';
 import { runTrainJob } from '../jobs/train/train-run.js';
+import { StageTimer } from '../jobs/train/train-stages.js';
 import { OnnxRuntime } from '../runtime/onnx/onnx-runtime.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { resolveStoreSettings } from '../storage/store-settings-env.js';
 import { createDefaultStoreRegistry } from '../storage/store-registry.js';
 import { BERTH_VERSION } from '../core/version.js';
+import { trainDoneLine, trainFailedLine } from './train-summary.js';
 
 /** What the command is given from outside; tests swap the streams, clock, fetcher and runtime. */
 export interface TrainCommandDeps {
@@ -118,6 +120,8 @@ export async function runTrainCommand(
   const cacheDir =
     (typeof options.cacheDir === 'string' ? options.cacheDir : undefined) ??
     (env.BERTH_CACHE_DIR || defaultCacheDir(env));
+  const clock = deps.clock ?? systemClock;
+  const stages = new StageTimer(clock);
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   // `on`, not `once`: a second Ctrl-C must not kill berth before it has stopped the trainer's group.
@@ -129,7 +133,7 @@ export async function runTrainCommand(
         stores: createDefaultStoreRegistry(resolveStoreSettings(env)),
         fetcher: deps.fetcher ?? new GitCodeFetcher({ env }),
         runtime: deps.runtime ?? new OnnxRuntime({ instances: 1 }),
-        clock: deps.clock ?? systemClock,
+        clock,
         wallClock: () => new Date(),
         stream: stderr,
         note: (line) => stderr.write(`${line}\n`),
@@ -137,16 +141,21 @@ export async function runTrainCommand(
         berthVersion: BERTH_VERSION,
         host: hostname(),
         signal: stop.signal,
+        stages,
       },
       { cacheDir, keepWorkdir: options.keepWorkdir === true, publish: options.publish !== false },
     );
-    if (result.published === undefined) {
-      stderr.write(`train: verified, not published (--no-publish; commit ${result.lineage.commit})\n`);
-      return 0;
-    }
-    stderr.write(`train: published ${result.published.uri} (commit ${result.lineage.commit})\n`);
-    stdout.write(`${result.published.uri}\n`);
+    const what =
+      result.published === undefined
+        ? `verified, not published (--no-publish; commit ${result.lineage.commit})`
+        : `published ${result.published.uri} (commit ${result.lineage.commit})`;
+    stderr.write(`${trainDoneLine(what, stages.elapsedMs, stages.timings)}\n`);
+    if (result.published !== undefined) stdout.write(`${result.published.uri}\n`);
     return 0;
+  } catch (error) {
+    const line = trainFailedLine(stages.elapsedMs, stages.timings);
+    if (line !== undefined) stderr.write(`${line}\n`);
+    throw error;
   } finally {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
   }

@@ -110,7 +110,7 @@ export async function pullModel(
   dir: string,
   stores: StoreRegistry,
   options: StoreCommandOptions = {},
-): Promise<{ uri: string; bytes: number }> {
+): Promise<{ uri: string; bytes: number; files: number }> {
   const { name, storeUri, version: pinned } = splitTarget(source);
   if (await stat(dir).catch(() => undefined))
     throw new BerthError('STORE_ALREADY_EXISTS', `${dir}: already exists`);
@@ -125,7 +125,11 @@ export async function pullModel(
     });
     await mkdir(dir, { recursive: true });
     await cp(result.dir, dir, { recursive: true });
-    return { uri: storeUriOf(store.uri, `${name}/${version}`), bytes: result.bytes };
+    return {
+      uri: storeUriOf(store.uri, `${name}/${version}`),
+      bytes: result.bytes,
+      files: result.manifest.files.length,
+    };
   } finally {
     await rm(cacheDir, { recursive: true, force: true });
   }

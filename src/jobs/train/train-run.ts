@@ -17,6 +17,7 @@ import type { StoreRegistry } from '../../storage/store-registry.js';
 import type { CodeFetcher } from './code-fetcher.js';
 import { stageData, type StagedData } from './stage-data.js';
 import { trainTimeoutMs, type TrainJob } from './train-job.js';
+import { StageTimer } from './train-stages.js';
 import { runTrainer } from './trainer-process.js';
 import { verifyModel, type VerifySamples } from './verify-model.js';
 
@@ -39,6 +40,8 @@ export interface TrainRunDeps {
   readonly host: string;
   /** Aborted on SIGINT / SIGTERM: the run stops and publishes nothing. */
   readonly signal?: AbortSignal;
+  /** Times each stage, for the caller's summary; one of the run's own when absent. */
+  readonly stages?: StageTimer;
 }
 
 /** Where a run works and what it leaves. */
@@ -108,65 +111,78 @@ export async function runTrainJob(
     params: join(runDir, 'params.json'),
     log: join(runDir, TRAIN_LOG_FILE),
   };
+  const stages = deps.stages ?? new StageTimer(deps.clock);
   let ok = false;
   try {
     deps.note(`train: fetching ${job.repo} at ${job.ref}`);
-    const { commit } = await interruptible(deps.signal, () =>
-      deps.fetcher.fetch(job.repo, job.ref, paths.code, deps.signal),
-    );
-    deps.note(`train: ${job.ref} is commit ${commit}`);
     const cwd = join(paths.code, job.workdir);
-    if (!(await stat(cwd).catch(() => undefined))?.isDirectory()) {
-      throw new BerthError(
-        'TRAIN_JOB_INVALID',
-        `workdir ${JSON.stringify(job.workdir)}: no such folder in ${job.repo} at ${commit}`,
+    const commit = await stages.time('fetch code', async () => {
+      const fetched = await interruptible(deps.signal, () =>
+        deps.fetcher.fetch(job.repo, job.ref, paths.code, deps.signal),
       );
-    }
-    const data = await interruptible(deps.signal, () =>
-      stageData(deps.stores, job.data, {
-        cacheDir: options.cacheDir,
-        dataDir: paths.data,
-        ...(deps.signal ? { signal: deps.signal } : {}),
-        onStaged: (name, one, reused) =>
-          deps.note(
-            `train: data ${name}: ${one.uri} (${one.files.length} files, ${one.bytes} bytes${reused ? ', cached' : ''})`,
-          ),
-      }),
-    );
-    await mkdir(paths.output);
-    await writeFile(paths.params, `${JSON.stringify(job.params, null, 2)}\n`);
-    deps.note(`train: running ${job.command.join(' ')} (timeout ${job.timeout})`);
-    await runTrainer({
-      command: job.command,
-      cwd,
-      env: trainerEnv(job, deps.env, paths),
-      logFile: paths.log,
-      stream: deps.stream,
-      timeoutMs: trainTimeoutMs(job),
-      clock: deps.clock,
-      ...(deps.signal ? { signal: deps.signal } : {}),
-      ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
+      deps.note(`train: ${job.ref} is commit ${fetched.commit}`);
+      if (!(await stat(cwd).catch(() => undefined))?.isDirectory()) {
+        throw new BerthError(
+          'TRAIN_JOB_INVALID',
+          `workdir ${JSON.stringify(job.workdir)}: no such folder in ${job.repo} at ${fetched.commit}`,
+        );
+      }
+      return fetched.commit;
     });
+    const data = await stages.time('stage data', () =>
+      interruptible(deps.signal, () =>
+        stageData(deps.stores, job.data, {
+          cacheDir: options.cacheDir,
+          dataDir: paths.data,
+          ...(deps.signal ? { signal: deps.signal } : {}),
+          onStaged: (name, one, reused) =>
+            deps.note(
+              `train: data ${name}: ${one.uri} (${one.files.length} files, ${one.bytes} bytes${reused ? ', cached' : ''})`,
+            ),
+        }),
+      ),
+    );
     const where = `$BERTH_OUTPUT_DIR`;
-    const wroteAnything = (await readdir(paths.output)).length > 0;
-    // Without publishing, an empty output is fine: the other ranks of a multi-node run write none.
-    if (!wroteAnything && options.publish !== false) {
-      throw new BerthError(
-        'TRAIN_NO_MODEL',
-        `${where} is empty after ${job.command.join(' ')}; expected the trainer to write model.onnx there`,
-      );
-    }
-    const metrics = await readMetrics(paths.output);
-    if (wroteAnything) {
-      const samples = await readSamples(job, deps.stores, paths.output);
-      const report = await verifyModel(paths.output, {
-        runtime: deps.runtime,
-        where,
-        tolerance: job.verify.tolerance,
-        ...(samples ? { samples } : {}),
+    const wroteAnything = await stages.time('run', async () => {
+      await mkdir(paths.output);
+      await writeFile(paths.params, `${JSON.stringify(job.params, null, 2)}\n`);
+      deps.note(`train: running ${job.command.join(' ')} (timeout ${job.timeout})`);
+      await runTrainer({
+        command: job.command,
+        cwd,
+        env: trainerEnv(job, deps.env, paths),
+        logFile: paths.log,
+        stream: deps.stream,
+        timeoutMs: trainTimeoutMs(job),
+        clock: deps.clock,
+        ...(deps.signal ? { signal: deps.signal } : {}),
+        ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
       });
-      deps.note(`train: verified (${report.runs} requests: smoke${samples ? ' and sample rows' : ''})`);
-    }
+      const wroteAnything = (await readdir(paths.output)).length > 0;
+      // Without publishing, an empty output is fine: the other ranks of a multi-node run write none.
+      if (!wroteAnything && options.publish !== false) {
+        throw new BerthError(
+          'TRAIN_NO_MODEL',
+          `${where} is empty after ${job.command.join(' ')}; expected the trainer to write model.onnx there`,
+        );
+      }
+      return wroteAnything;
+    });
+    // An empty output (no model, no metrics) has nothing to validate.
+    const metrics = !wroteAnything
+      ? {}
+      : await stages.time('validate', async () => {
+          const read = await readMetrics(paths.output);
+          const samples = await readSamples(job, deps.stores, paths.output);
+          const report = await verifyModel(paths.output, {
+            runtime: deps.runtime,
+            where,
+            tolerance: job.verify.tolerance,
+            ...(samples ? { samples } : {}),
+          });
+          deps.note(`train: verified (${report.runs} requests: smoke${samples ? ' and sample rows' : ''})`);
+          return read;
+        });
     const lineage: TrainLineage = {
       kind: 'train',
       repo: job.repo,
@@ -187,11 +203,13 @@ export async function runTrainJob(
       return { lineage, runDir };
     }
     if (deps.signal?.aborted) throw interrupted('before publishing');
-    const published = await interruptible(deps.signal, () =>
-      publishVersion(store, model, paths.output, {
-        lineage: lineage as unknown as Record<string, unknown>,
-        ...(deps.signal ? { signal: deps.signal } : {}),
-      }),
+    const published = await stages.time('publish', () =>
+      interruptible(deps.signal, () =>
+        publishVersion(store, model, paths.output, {
+          lineage: lineage as unknown as Record<string, unknown>,
+          ...(deps.signal ? { signal: deps.signal } : {}),
+        }),
+      ),
     );
     ok = true;
     return {

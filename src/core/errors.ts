@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'ALREADY_EXISTS'
   | 'FAILED_PRECONDITION'
+  | 'ABORTED'
   | 'RESOURCE_EXHAUSTED'
   | 'DEADLINE_EXCEEDED'
   | 'UNAVAILABLE'
@@ -55,6 +56,11 @@ export const ERROR_KINDS = {
   MODEL_NOT_FOUND: { code: 'NOT_FOUND', summary: 'No model of that name is configured on this server.' },
   VERSION_NOT_FOUND: { code: 'NOT_FOUND', summary: 'The model has no loaded version of that number.' },
   ROUTE_NOT_FOUND: { code: 'NOT_FOUND', summary: 'No endpoint at that path and method.' },
+  MODEL_LOAD_SUPERSEDED: {
+    code: 'ABORTED',
+    summary:
+      'An unload of the same model arrived before this load finished (explicit mode): the unload wins; load again to serve it.',
+  },
   MODEL_NOT_READY: {
     code: 'UNAVAILABLE',
     summary: 'The model version exists but is still loading, warming, failed or unloading.',

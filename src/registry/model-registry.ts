@@ -129,12 +129,22 @@ export class ModelRegistry {
       if (!model.policies.some((known) => formatVersionPolicy(known) === formatVersionPolicy(policy)))
         model.policies.push(policy);
     }
-    await this.sync(source.name, signal);
-    const usable = this.#newestUsable(model);
-    if (usable?.serving) return usable.serving;
-    // Start-up reports the cause itself (a digest mismatch, a warm-up error), not "not ready".
-    const failed = this.#newest(model);
-    throw failed?.error ?? model.error ?? this.#latestOrThrow(model);
+    // The outcome is read in the same turn of the model's queue as the sync, before an unload queued
+    // behind it runs; an unload that arrived meanwhile stops the sync (`required` is false) and wins.
+    const entry = model;
+    return this.#queued(entry, async () => {
+      await this.#syncNow(entry, signal);
+      if (!entry.required)
+        throw new BerthError(
+          'MODEL_LOAD_SUPERSEDED',
+          `model "${entry.name}": unloaded by a request that arrived before this load finished; load it again to serve it`,
+        );
+      const usable = this.#newestUsable(entry);
+      if (usable?.serving) return usable.serving;
+      // Start-up reports the cause itself (a digest mismatch, a warm-up error), not "not ready".
+      const failed = this.#newest(entry);
+      throw failed?.error ?? entry.error ?? this.#latestOrThrow(entry);
+    });
   }
 
   /**
@@ -160,7 +170,9 @@ export class ModelRegistry {
       await this.load(source);
     } catch (error) {
       const model = this.#models.get(name);
-      if (model !== undefined && this.#newestUsable(model) === undefined) {
+      // A superseded load failed nothing: the unload that won already set the model's state.
+      const superseded = error instanceof BerthError && error.id === 'MODEL_LOAD_SUPERSEDED';
+      if (model !== undefined && !superseded && this.#newestUsable(model) === undefined) {
         model.required = false;
         model.error = toBerthError(error);
       }
@@ -178,21 +190,27 @@ export class ModelRegistry {
         `cannot unload model "${name}": it is not loaded (loaded: ${this.#names()})`,
       );
     model.required = false;
-    const done = model.queue.then(async () => {
+    await this.#queued(model, async () => {
       await Promise.all([...model.versions.values()].map((entry) => this.#unloadVersion(model, entry)));
       model.error = undefined;
     });
-    model.queue = done.catch(() => undefined);
-    await done;
   }
 
   /** Brings one model to its version policy now (poll mode calls it on every tick). */
   async sync(name: string, signal?: AbortSignal): Promise<void> {
     const model = this.#models.get(name);
     if (model === undefined) throw new BerthError('MODEL_NOT_FOUND', `model "${name}" is not served here`);
-    const run = model.queue.then(() => this.#syncNow(model, signal));
-    model.queue = run.catch(() => undefined);
-    await run;
+    await this.#queued(model, () => this.#syncNow(model, signal));
+  }
+
+  /** Runs `work` after everything queued on the model (syncs, unloads), one at a time. */
+  #queued<T>(model: ModelEntry, work: () => Promise<T>): Promise<T> {
+    const run = model.queue.then(work);
+    model.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   /** Syncs every required model; failures are logged, never thrown (the poller's tick). */

@@ -256,4 +256,39 @@ describe('model registry', () => {
       (error: BerthError) => error.id === 'MODEL_NOT_FOUND',
     );
   });
+
+  it('a queued load overtaken by a later unload reports so, and the model ends unloaded', async () => {
+    harness = await createHarness({ mode: 'explicit' });
+    await harness.publish('m');
+    await harness.dataPlane.loadModel('m');
+    // An unload, then at once a load (queued behind it), then an unload sent after the load.
+    const first = harness.dataPlane.unloadModel('m');
+    const load = harness.dataPlane.loadModel('m');
+    const second = harness.dataPlane.unloadModel('m');
+    await first;
+    await assert.rejects(load, (error: BerthError) => error.id === 'MODEL_LOAD_SUPERSEDED');
+    await second;
+    await assert.rejects(answer(harness), (error: BerthError) => error.id === 'MODEL_NOT_FOUND');
+    assert.deepEqual(harness.dataPlane.repositoryIndex(), [
+      { name: 'm', version: '', state: 'UNAVAILABLE', reason: 'unloaded' },
+    ]);
+    await harness.dataPlane.loadModel('m');
+    assert.equal((await answer(harness)).version, '1', 'loading again serves it');
+  });
+
+  it('an unload that arrives while a load runs wins: the load reports it was superseded', async () => {
+    harness = await createHarness({ mode: 'explicit' });
+    await harness.publish('m');
+    const load = harness.dataPlane.loadModel('m');
+    await eventLoopTurns(1);
+    const unload = harness.dataPlane.unloadModel('m');
+    await assert.rejects(load, (error: BerthError) => error.id === 'MODEL_LOAD_SUPERSEDED');
+    await unload;
+    assert.equal(
+      harness.registry.ready(),
+      true,
+      'a superseded load does not take the server out of rotation',
+    );
+    await assert.rejects(answer(harness), (error: BerthError) => error.id === 'MODEL_NOT_FOUND');
+  });
 });

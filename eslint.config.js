@@ -18,9 +18,14 @@ export default tseslint.config(
     },
   },
   {
-    // The dashboard page's scripts run in the browser, as shipped (no bundler).
-    files: ['src/server/dashboard/assets/**/*.js'],
+    // The pages' scripts run in the browser, as shipped (no bundler).
+    files: ['src/server/dashboard/assets/**/*.js', 'src/server/api-docs/assets/**/*.js'],
     languageOptions: { globals: globals.browser, sourceType: 'module' },
+  },
+  {
+    // Loaded after swagger-ui-dist's bundle, which defines the one global it uses.
+    files: ['src/server/api-docs/assets/docs.js'],
+    languageOptions: { globals: { SwaggerUIBundle: 'readonly' } },
   },
   {
     files: ['scripts/**', 'bench/**', 'bin/**', 'src/cli/**'],

@@ -63,6 +63,19 @@ export function isDataType(value: unknown): value is DataType {
   return typeof value === 'string' && (DATATYPES as readonly string[]).includes(value);
 }
 
+/** The datatypes held in a JS number that is always an integer. */
+export type SmallIntegerDataType = 'UINT8' | 'UINT16' | 'UINT32' | 'INT8' | 'INT16' | 'INT32';
+
+/** Inclusive range of each small integer datatype. */
+export const INTEGER_RANGES: Readonly<Record<SmallIntegerDataType, readonly [number, number]>> = {
+  UINT8: [0, 0xff],
+  UINT16: [0, 0xffff],
+  UINT32: [0, 0xffffffff],
+  INT8: [-0x80, 0x7f],
+  INT16: [-0x8000, 0x7fff],
+  INT32: [-0x80000000, 0x7fffffff],
+};
+
 /**
  * Most dimensions a tensor may have (numpy's limit). Nested request data deeper than this is refused
  * before it is walked, so a body nested 10,000 deep cannot exhaust the call stack.

@@ -5,17 +5,15 @@
  */
 import { BerthError } from '../../core/errors.js';
 import { fromHalfBits, toHalfBits } from '../../core/float16.js';
-import { allocateData, MAX_TENSOR_RANK, type DataType, type TensorData } from '../../core/tensor.js';
+import {
+  allocateData,
+  INTEGER_RANGES,
+  MAX_TENSOR_RANK,
+  type DataType,
+  type SmallIntegerDataType,
+  type TensorData,
+} from '../../core/tensor.js';
 import { previewJson } from '../json-preview.js';
-
-const INTEGER_RANGES: Partial<Record<DataType, readonly [number, number]>> = {
-  UINT8: [0, 0xff],
-  UINT16: [0, 0xffff],
-  UINT32: [0, 0xffffffff],
-  INT8: [-0x80, 0x7f],
-  INT16: [-0x8000, 0x7fff],
-  INT32: [-0x80000000, 0x7fffffff],
-};
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: false });
@@ -26,7 +24,7 @@ export function dataFromJson(datatype: DataType, values: unknown, field: string)
   const flat: unknown[] =
     values.length > 0 && Array.isArray(values[0]) ? flattenNested(values, field) : values;
   const data = allocateData(datatype, flat.length);
-  const range = INTEGER_RANGES[datatype];
+  const range = INTEGER_RANGES[datatype as SmallIntegerDataType] as readonly [number, number] | undefined;
   for (let index = 0; index < flat.length; index += 1) {
     const value = flat[index];
     const at = `${field}[${index}]`;
@@ -83,7 +81,7 @@ export function dataFromNumbers(datatype: DataType, values: Float64Array, field:
     case 'UINT64':
       return dataFromJson(datatype, Array.from(values), field);
     default: {
-      const [min, max] = INTEGER_RANGES[datatype]!;
+      const [min, max] = INTEGER_RANGES[datatype];
       for (let index = 0; index < values.length; index += 1) {
         const value = values[index]!;
         if (!Number.isInteger(value) || value < min || value > max) {

@@ -20,7 +20,9 @@ import { parseJsonText } from '../../protocol/v2/json-text.js';
 import { readBinaryBody } from './binary-body.js';
 import { fromFrameworkError, httpStatusOf } from './error-status.js';
 import type { DashboardSource } from '../../server/dashboard/dashboard-source.js';
+import { ApiRoutes } from './api-routes.js';
 import { registerDashboardRoutes } from './routes-dashboard.js';
+import { registerDocsRoutes } from './routes-docs.js';
 import { registerOpsRoutes } from './routes-ops.js';
 import { registerTfServingRoutes } from './routes-tfserving.js';
 import { registerV2Routes } from './routes-v2.js';
@@ -102,10 +104,26 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     throw new BerthError('ROUTE_NOT_FOUND', `no endpoint ${request.method} ${request.url.split('?')[0]}`);
   });
 
-  registerV2Routes(app, dataPlane);
-  registerTfServingRoutes(app, dataPlane);
-  registerOpsRoutes(app, options.metrics);
-  if (options.dashboard) registerDashboardRoutes(app, options.dashboard);
+  // Every route goes through the table, so /openapi.json describes exactly what is served; one
+  // registered around it (app.get) would be missing from the document, and stops the start.
+  const routes = new ApiRoutes(app);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    // fastify adds a HEAD route of its own for every GET one.
+    if (methods.every((method) => method === 'HEAD')) return;
+    if (!routes.specs.some((spec) => spec.url === route.url && methods.includes(spec.method)))
+      throw new Error(`route ${methods.join(',')} ${route.url} is not in the route table (api-routes.ts)`);
+  });
+  registerV2Routes(routes, dataPlane);
+  registerTfServingRoutes(routes, dataPlane);
+  registerOpsRoutes(routes, options.metrics);
+  if (options.dashboard) registerDashboardRoutes(routes, options.dashboard);
+  registerDocsRoutes(routes, {
+    title: 'Berth',
+    version: dataPlane.serverMetadata().version,
+    description:
+      "Serving API of a Berth server: the Open Inference Protocol (KServe V2) with Triton's extensions, TensorFlow Serving paths, metrics and the dashboard. Errors are `{error, code}`; codes are listed in docs/errors.md.",
+  });
   return app;
 }
 

@@ -2,38 +2,72 @@
  * The dashboard: the page at `/`, its files under `/dashboard/`, and the one JSON document the page
  * polls (`/api/dashboard`), which the dashboard source builds from every worker's part.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { BerthError } from '../../core/errors.js';
-import { dashboardAsset, isDashboardFile } from '../../server/dashboard/dashboard-assets.js';
+import { z } from 'zod';
+import { DASHBOARD_FILES } from '../../server/dashboard/dashboard-assets.js';
+import { DashboardSnapshotSchema } from '../../server/dashboard/dashboard-schema.js';
 import type { DashboardSource } from '../../server/dashboard/dashboard-source.js';
+import { COMMON_ERRORS, errorResponses } from './api-responses.js';
+import type { ApiRoutes } from './api-routes.js';
+import { staticFileSender } from './send-static-file.js';
 
-export function registerDashboardRoutes(app: FastifyInstance, dashboard: DashboardSource): void {
-  const sendAsset = async (name: string, reply: FastifyReply) => {
-    if (!isDashboardFile(name)) throw new BerthError('ROUTE_NOT_FOUND', `no dashboard file "${name}"`);
-    const asset = await dashboardAsset(name);
-    // Revalidated on each load, so a page after an upgrade never mixes old and new files.
-    return reply.type(asset.contentType).header('cache-control', 'no-cache').send(asset.body);
-  };
+const TAG = 'Dashboard';
 
-  app.get('/', async (_request, reply) => sendAsset('index.html', reply));
+export function registerDashboardRoutes(routes: ApiRoutes, dashboard: DashboardSource): void {
+  const sendAsset = staticFileSender(DASHBOARD_FILES, 'dashboard');
 
-  app.get<{ Params: { file: string } }>('/dashboard/:file', async (request, reply) =>
-    sendAsset(request.params.file, reply),
+  routes.add(
+    {
+      method: 'GET',
+      url: '/',
+      operationId: 'dashboardPage',
+      tag: TAG,
+      summary: 'The dashboard: models, sources, start-up times, live traffic, try it',
+      responses: {
+        200: { description: 'The page.', text: ['text/html'] },
+        ...errorResponses(...COMMON_ERRORS),
+      },
+    },
+    async (_input, _request, reply) => sendAsset('index.html', reply),
   );
 
-  app.get<{ Querystring: { since?: string } }>('/api/dashboard', async (request, reply) => {
-    const since = parseSince(request.query.since);
-    return reply.header('cache-control', 'no-store').send(await dashboard.snapshot(since));
-  });
-}
+  routes.add(
+    {
+      method: 'GET',
+      url: '/dashboard/:file',
+      operationId: 'dashboardFile',
+      tag: TAG,
+      summary: "One of the dashboard page's files (scripts, styles)",
+      params: z.object({ file: z.string().describe(`One of ${DASHBOARD_FILES.names.join(', ')}.`) }),
+      responses: {
+        200: { description: 'The file.', text: DASHBOARD_FILES.contentTypes },
+        ...errorResponses(...COMMON_ERRORS, 404),
+      },
+    },
+    async ({ params }, _request, reply) => sendAsset(params.file, reply),
+  );
 
-/** `since`: epoch seconds, a whole number; absent for the whole history. */
-function parseSince(raw: string | undefined): number | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  if (!/^\d{1,12}$/.test(raw))
-    throw new BerthError(
-      'INVALID_REQUEST',
-      `query parameter "since" must be a whole number of epoch seconds, got "${raw.slice(0, 40)}"`,
-    );
-  return Number(raw);
+  routes.add(
+    {
+      method: 'GET',
+      url: '/api/dashboard',
+      operationId: 'dashboardSnapshot',
+      tag: TAG,
+      summary: "The dashboard's document: every model's state and source, and traffic per second",
+      query: z.object({
+        since: z
+          .string()
+          .regex(/^\d{0,12}$/, { error: 'expected a whole number of epoch seconds' })
+          .optional()
+          .describe('Epoch seconds: only traffic after it. Absent for the whole history kept.'),
+      }),
+      responses: {
+        200: { description: 'The snapshot.', json: DashboardSnapshotSchema },
+        ...errorResponses(...COMMON_ERRORS),
+      },
+    },
+    async ({ query }, _request, reply) => {
+      const since = query.since ? Number(query.since) : undefined;
+      return reply.header('cache-control', 'no-store').send(await dashboard.snapshot(since));
+    },
+  );
 }

@@ -1,5 +1,5 @@
 /** Open Inference Protocol v2 REST routes (inference_rest.md): translation only. */
-import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { DataPlane } from '../../dataplane/data-plane.js';
 import {
   decodeInferRequest,
@@ -20,90 +20,269 @@ import {
   INFERENCE_HEADER,
   selectBinaryOutputs,
 } from '../../protocol/v2/binary-message.js';
+import * as v2 from '../../protocol/v2/v2-schemas.js';
+import { COMMON_ERRORS, errorResponses } from './api-responses.js';
+import type { ApiRoutes } from './api-routes.js';
 import { disconnectSignal } from './disconnect-signal.js';
 
-interface ModelParams {
-  model: string;
-  version?: string;
-}
+const TAG = 'Open Inference Protocol (v2)';
+const REPOSITORY_TAG = 'Model repository (v2)';
 
-const RAW_JSON = { rawJsonBody: true } as const;
+const ModelName = z.string().describe('The model name, as configured.');
+const Version = z.string().describe('A version of the model; absent for the latest READY one.');
+const MODEL_PREFIXES = [
+  {
+    url: '/v2/models/:model',
+    params: z.object({ model: ModelName }),
+    id: '',
+    of: 'the latest READY version',
+  },
+  {
+    url: '/v2/models/:model/versions/:version',
+    params: z.object({ model: ModelName, version: Version }),
+    id: 'Version',
+    of: 'one version',
+  },
+] as const;
 
-export function registerV2Routes(app: FastifyInstance, dataPlane: DataPlane): void {
-  app.get('/v2', async () => encodeServerMetadata(dataPlane.serverMetadata()));
+/** Health probes answer while draining, so Kubernetes sees the truth: no 503 from admission. */
+const PROBE_ERRORS = errorResponses(400, 500);
 
-  app.get('/v2/health/live', async () => ({ live: dataPlane.live() }));
+export function registerV2Routes(routes: ApiRoutes, dataPlane: DataPlane): void {
+  routes.add(
+    {
+      method: 'GET',
+      url: '/v2',
+      operationId: 'serverMetadata',
+      tag: TAG,
+      summary: 'Server name, version and protocol extensions',
+      responses: {
+        200: { description: 'Server metadata.', json: v2.ServerMetadata },
+        ...errorResponses(...COMMON_ERRORS),
+      },
+    },
+    async () => encodeServerMetadata(dataPlane.serverMetadata()),
+  );
+
+  routes.add(
+    {
+      method: 'GET',
+      url: '/v2/health/live',
+      operationId: 'serverLive',
+      tag: TAG,
+      summary: 'Liveness: the process is up',
+      responses: { 200: { description: 'Live.', json: v2.Live }, ...PROBE_ERRORS },
+    },
+    async () => ({ live: dataPlane.live() }),
+  );
 
   // Kubernetes probes read the status, the spec's clients read the body: give both.
-  app.get('/v2/health/ready', async (_request, reply) => {
-    const ready = dataPlane.ready();
-    return reply.code(ready ? 200 : 503).send({ ready });
-  });
+  routes.add(
+    {
+      method: 'GET',
+      url: '/v2/health/ready',
+      operationId: 'serverReady',
+      tag: TAG,
+      summary: 'Readiness: every configured model is READY and the server accepts work',
+      responses: {
+        200: { description: 'Ready.', json: v2.Ready },
+        503: { description: 'Not ready (still loading, a model FAILED, or draining).', json: v2.Ready },
+        ...PROBE_ERRORS,
+      },
+    },
+    async (_input, _request, reply) => {
+      const ready = dataPlane.ready();
+      return reply.code(ready ? 200 : 503).send({ ready });
+    },
+  );
 
   // Statistics extension (Triton): every READY version of every model. A static segment wins over
   // `:model`, so a model named "stats" has its metadata at /v2/models/stats/versions/{v} only.
-  app.get('/v2/models/stats', async () => encodeModelStatistics(dataPlane.modelStatistics()));
+  routes.add(
+    {
+      method: 'GET',
+      url: '/v2/models/stats',
+      operationId: 'allModelStatistics',
+      tag: TAG,
+      summary: 'Inference statistics of every READY version (Triton statistics extension)',
+      responses: {
+        200: { description: 'Statistics.', json: v2.ModelStatistics },
+        ...errorResponses(...COMMON_ERRORS),
+      },
+    },
+    async () => encodeModelStatistics(dataPlane.modelStatistics()),
+  );
 
-  for (const prefix of ['/v2/models/:model', '/v2/models/:model/versions/:version']) {
-    app.get<{ Params: ModelParams }>(`${prefix}/stats`, async (request) =>
-      encodeModelStatistics(dataPlane.modelStatistics(request.params.model, request.params.version)),
+  for (const prefix of MODEL_PREFIXES) {
+    const modelErrors = errorResponses(...COMMON_ERRORS, 404);
+    routes.add(
+      {
+        method: 'GET',
+        url: `${prefix.url}/stats`,
+        operationId: `modelStatistics${prefix.id}`,
+        tag: TAG,
+        summary: `Inference statistics of ${prefix.of}`,
+        params: prefix.params,
+        responses: { 200: { description: 'Statistics.', json: v2.ModelStatistics }, ...modelErrors },
+      },
+      async ({ params }) => encodeModelStatistics(dataPlane.modelStatistics(params.model, version(params))),
     );
 
     // Model configuration extension (Triton): the effective configuration of the READY version.
-    app.get<{ Params: ModelParams }>(`${prefix}/config`, async (request) =>
-      encodeModelConfig(dataPlane.modelConfig(request.params.model, request.params.version)),
+    routes.add(
+      {
+        method: 'GET',
+        url: `${prefix.url}/config`,
+        operationId: `modelConfig${prefix.id}`,
+        tag: TAG,
+        summary: `Effective configuration of ${prefix.of} (Triton configuration extension)`,
+        params: prefix.params,
+        responses: { 200: { description: 'Configuration.', json: v2.ModelConfig }, ...modelErrors },
+      },
+      async ({ params }) => encodeModelConfig(dataPlane.modelConfig(params.model, version(params))),
     );
 
-    app.get<{ Params: ModelParams }>(prefix, async (request) =>
-      encodeModelMetadata(dataPlane.modelMetadata(request.params.model, request.params.version)),
+    routes.add(
+      {
+        method: 'GET',
+        url: prefix.url,
+        operationId: `modelMetadata${prefix.id}`,
+        tag: TAG,
+        summary: `Signature and versions of ${prefix.of}`,
+        params: prefix.params,
+        responses: { 200: { description: 'Model metadata.', json: v2.ModelMetadata }, ...modelErrors },
+      },
+      async ({ params }) => encodeModelMetadata(dataPlane.modelMetadata(params.model, version(params))),
     );
 
-    app.get<{ Params: ModelParams }>(`${prefix}/ready`, async (request, reply) => {
-      const ready = dataPlane.modelReady(request.params.model, request.params.version);
-      return reply.code(ready ? 200 : 503).send({ name: request.params.model, ready });
-    });
+    routes.add(
+      {
+        method: 'GET',
+        url: `${prefix.url}/ready`,
+        operationId: `modelReady${prefix.id}`,
+        tag: TAG,
+        summary: `Whether ${prefix.of} is READY`,
+        params: prefix.params,
+        responses: {
+          200: { description: 'READY.', json: v2.ModelReady },
+          503: { description: 'Known, but not READY.', json: v2.ModelReady },
+          ...errorResponses(400, 404, 500),
+        },
+      },
+      async ({ params }, _request, reply) => {
+        const ready = dataPlane.modelReady(params.model, version(params));
+        return reply.code(ready ? 200 : 503).send({ name: params.model, ready });
+      },
+    );
 
     // A Buffer body is the binary tensor extension (app.ts keeps it as bytes); a string is the JSON
     // text (rawJsonBody), which the codec scans; no body at all is undefined.
-    app.post<{ Params: ModelParams }>(`${prefix}/infer`, { config: RAW_JSON }, async (request, reply) => {
-      const body = request.body;
-      const inferRequest = Buffer.isBuffer(body)
-        ? decodeBinaryInferRequest(body, request.headers[INFERENCE_HEADER])
-        : typeof body === 'string'
-          ? decodeInferRequestText(body)
-          : decodeInferRequest(body);
-      const binary = selectBinaryOutputs(inferRequest);
-      const response = await dataPlane.infer(
-        request.params.model,
-        request.params.version,
-        inferRequest,
-        'v2',
-        disconnectSignal(reply),
-      );
-      if (binary === undefined) return reply.type('application/json').send(encodeInferResponse(response));
-      const encoded = encodeBinaryInferResponse(response, binary);
-      return reply
-        .header(INFERENCE_HEADER, encoded.headerLength)
-        .type('application/octet-stream')
-        .send(encoded.body);
-    });
+    routes.add(
+      {
+        method: 'POST',
+        url: `${prefix.url}/infer`,
+        operationId: `infer${prefix.id}`,
+        tag: TAG,
+        summary: `Run an inference on ${prefix.of}`,
+        description:
+          "JSON tensors, or the binary tensor extension: the JSON header, then the tensors' bytes, with `Inference-Header-Content-Length` giving the header's length.",
+        params: prefix.params,
+        headers: {
+          [INFERENCE_HEADER]: {
+            description: 'Length in bytes of the JSON header of a binary request (binary tensor extension).',
+            required: false,
+            schema: z.string().regex(/^\d+$/),
+          },
+        },
+        body: {
+          json: v2.InferRequest,
+          required: true,
+          checkedBy: 'codec',
+          binary: { description: "The JSON header (an InferRequest), then each input's bytes in order." },
+        },
+        responses: {
+          200: {
+            description: 'The outputs; binary when the request asked for binary outputs.',
+            json: v2.InferResponse,
+            binary: ['application/octet-stream'],
+          },
+          ...errorResponses(...COMMON_ERRORS, 404, 413, 415, 504),
+        },
+        config: { rawJsonBody: true },
+      },
+      async ({ params }, request, reply) => {
+        const body = request.body;
+        const inferRequest = Buffer.isBuffer(body)
+          ? decodeBinaryInferRequest(body, request.headers[INFERENCE_HEADER])
+          : typeof body === 'string'
+            ? decodeInferRequestText(body)
+            : decodeInferRequest(body);
+        const binary = selectBinaryOutputs(inferRequest);
+        const response = await dataPlane.infer(
+          params.model,
+          version(params),
+          inferRequest,
+          'v2',
+          disconnectSignal(reply),
+        );
+        if (binary === undefined) return reply.type('application/json').send(encodeInferResponse(response));
+        const encoded = encodeBinaryInferResponse(response, binary);
+        return reply
+          .header(INFERENCE_HEADER, encoded.headerLength)
+          .type('application/octet-stream')
+          .send(encoded.body);
+      },
+    );
   }
 
   // Model repository extension (Triton): what is configured here and in which state; load, unload.
-  app.post('/v2/repository/index', async (request) => {
-    const { readyOnly } = decodeRepositoryIndexRequest(request.body);
-    return dataPlane.repositoryCatalog(readyOnly ? { ready: true } : {});
-  });
+  routes.add(
+    {
+      method: 'POST',
+      url: '/v2/repository/index',
+      operationId: 'repositoryIndex',
+      tag: REPOSITORY_TAG,
+      summary: 'Every configured model and version, with its state',
+      body: { json: v2.RepositoryIndexRequest, required: false, checkedBy: 'schema' },
+      responses: {
+        200: { description: 'The index.', json: v2.RepositoryIndex },
+        ...errorResponses(...COMMON_ERRORS, 413, 415),
+      },
+    },
+    async ({ body }) => {
+      const { readyOnly } = decodeRepositoryIndexRequest(body);
+      return dataPlane.repositoryCatalog(readyOnly ? { ready: true } : {});
+    },
+  );
 
-  app.post<{ Params: { model: string } }>('/v2/repository/models/:model/load', async (request) => {
-    decodeRepositoryModelRequest(request.body);
-    await dataPlane.loadModel(request.params.model);
-    return {};
-  });
+  for (const action of ['load', 'unload'] as const) {
+    routes.add(
+      {
+        method: 'POST',
+        url: `/v2/repository/models/:model/${action}`,
+        operationId: `repository${action === 'load' ? 'Load' : 'Unload'}`,
+        tag: REPOSITORY_TAG,
+        summary:
+          action === 'load'
+            ? 'Load (or reload) a model; explicit model-control mode only'
+            : 'Unload a model; explicit model-control mode only',
+        params: z.object({ model: ModelName }),
+        body: { json: v2.RepositoryModelRequest, required: false, checkedBy: 'schema' },
+        responses: {
+          200: { description: action === 'load' ? 'Loaded and READY.' : 'Unloaded.', json: v2.Empty },
+          ...errorResponses(...COMMON_ERRORS, 404, 409, 413, 415),
+        },
+      },
+      async ({ params, body }) => {
+        decodeRepositoryModelRequest(body);
+        await (action === 'load' ? dataPlane.loadModel(params.model) : dataPlane.unloadModel(params.model));
+        return {};
+      },
+    );
+  }
+}
 
-  app.post<{ Params: { model: string } }>('/v2/repository/models/:model/unload', async (request) => {
-    decodeRepositoryModelRequest(request.body);
-    await dataPlane.unloadModel(request.params.model);
-    return {};
-  });
+/** The version in the URL; undefined on the routes without one. */
+function version(params: { readonly model: string } | { readonly version: string }): string | undefined {
+  return 'version' in params ? params.version : undefined;
 }

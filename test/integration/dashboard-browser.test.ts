@@ -2,7 +2,8 @@
  * The dashboard in a real browser: Debian's chromium driven by playwright-core, against the real
  * `berth serve` binary in explicit mode. The page shows a READY model with its source, the try-it
  * form answers with the model's own prediction (and its curl says the same), the charts move under
- * load, and a model that cannot load shows FAILED with its reason. Screenshots go to
+ * load, a model that cannot load shows FAILED with its reason, and /docs (Swagger UI over
+ * /openapi.json) lists every operation and runs one against the server. Screenshots go to
  * BERTH_ARTIFACTS_DIR (default test-artifacts/browser), never into git. Waits are for states.
  */
 import assert from 'node:assert/strict';
@@ -145,6 +146,48 @@ describe(
       } finally {
         running = false;
         await Promise.all(clients);
+      }
+    });
+
+    it('/docs browses every route offline, and its "Try it out" answers from this server', async () => {
+      const docs = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      const elsewhere: string[] = [];
+      // Anything the page asks of another host is refused and noted: the page must not need it.
+      await docs.route('**/*', (route) => {
+        if (new URL(route.request().url()).origin === new URL(url).origin) return route.continue();
+        elsewhere.push(route.request().url());
+        return route.abort();
+      });
+      docs.on('pageerror', (error) => pageErrors.push(`/docs: ${error.message}`));
+      try {
+        await docs.goto(`${url}/docs`);
+        const infer = docs.locator('.opblock-summary-path[data-path="/v2/models/{model}/infer"]');
+        await infer.first().waitFor();
+        const documented = await docs.locator('.opblock').count();
+        const { paths } = (await (await fetch(`${url}/openapi.json`)).json()) as {
+          paths: Record<string, Record<string, unknown>>;
+        };
+        const operations = Object.values(paths).reduce(
+          (sum, methods) => sum + Object.keys(methods).length,
+          0,
+        );
+        assert.equal(documented, operations, 'one block per operation in /openapi.json');
+
+        const ready = docs.locator('.opblock-get:has(.opblock-summary-path[data-path="/v2/health/ready"])');
+        await ready.locator('.opblock-summary').click();
+        await ready.locator('button.try-out__btn').click();
+        await ready.locator('button.execute').click();
+        const status = ready.locator('.live-responses-table tr.response .response-col_status').first();
+        await status.waitFor();
+        assert.match((await status.textContent()) ?? '', /200/);
+        assert.match(
+          (await ready.locator('.live-responses-table .microlight').first().textContent()) ?? '',
+          /"ready": true/,
+        );
+        await docs.screenshot({ path: join(artifacts, 'api-docs.png'), fullPage: false });
+        assert.deepEqual(elsewhere, [], 'no request left the server');
+      } finally {
+        await docs.close();
       }
     });
 

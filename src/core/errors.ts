@@ -55,7 +55,12 @@ export const ERROR_KINDS = {
   },
   MODEL_NOT_FOUND: { code: 'NOT_FOUND', summary: 'No model of that name is configured on this server.' },
   VERSION_NOT_FOUND: { code: 'NOT_FOUND', summary: 'The model has no loaded version of that number.' },
-  ROUTE_NOT_FOUND: { code: 'NOT_FOUND', summary: 'No endpoint at that path and method.' },
+  ROUTE_NOT_FOUND: { code: 'NOT_FOUND', summary: 'No endpoint at that path.' },
+  METHOD_NOT_ALLOWED: {
+    code: 'NOT_FOUND',
+    summary:
+      'The path exists but not with that method (HTTP 405; the Allow header lists the methods it takes).',
+  },
   MODEL_LOAD_SUPERSEDED: {
     code: 'ABORTED',
     summary:

@@ -214,11 +214,15 @@ export class DataPlane {
     };
   }
 
-  /** Validates, schedules and answers one request; every failure is a typed BerthError. */
+  /**
+   * Validates, schedules and answers one request; every failure is a typed BerthError. `request`
+   * may be the decoder still to run: the model is looked up first, so a request to a model that is
+   * not here is a 404 whatever its body, and a body that does not decode counts as that model's failure.
+   */
   async infer(
     name: string,
     version: string | undefined,
-    request: InferRequest,
+    request: InferRequest | (() => InferRequest),
     protocol: Protocol,
     signal?: AbortSignal,
   ): Promise<InferResponse> {
@@ -233,7 +237,8 @@ export class DataPlane {
     const bound = this.#bound.get(name, model.version, protocol);
     bound.inFlight.inc();
     try {
-      const work = validateRequest(request, model.metadata, name);
+      const decoded = typeof request === 'function' ? request() : request;
+      const work = validateRequest(decoded, model.metadata, name);
       const result = await model.scheduler.enqueue(work, signal);
       const totalMs = this.clock.now() - started;
       bound.queueSeconds.observe(result.queueMs / 1000);
@@ -248,7 +253,7 @@ export class DataPlane {
       return {
         modelName: name,
         modelVersion: model.version,
-        ...(request.id !== undefined ? { id: request.id } : {}),
+        ...(decoded.id !== undefined ? { id: decoded.id } : {}),
         outputs: work.outputNames.map((output) => result.outputs.get(output)!),
       };
     } catch (error) {

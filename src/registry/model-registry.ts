@@ -6,6 +6,7 @@
  * fails no request and a broken new version leaves the last good one serving. A FAILED version is
  * retried only when its MANIFEST.json changes. Every change is emitted as a LifecycleEvent.
  */
+import { isLoadableModelName, MODEL_NAME_RULE } from '../core/model-name.js';
 import { BerthError, toBerthError } from '../core/errors.js';
 import type { ModelConfig } from '../core/model-config.js';
 import type { ModelSource } from '../core/model-ref.js';
@@ -163,6 +164,12 @@ export class ModelRegistry {
         `cannot load model "${name}": no --store is set to load models from by name`,
       );
     else {
+      // The names the store lists as loadable; anything else is refused before the store is asked.
+      if (!isLoadableModelName(name))
+        throw new BerthError(
+          'INVALID_REQUEST',
+          `model name ${JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name)}: expected ${MODEL_NAME_RULE}, naming a model folder of ${this.deps.defaultStore}`,
+        );
       checkModelName(name, this.deps.defaultStore);
       source = { name, storeUri: this.deps.defaultStore };
     }

@@ -3,6 +3,7 @@
  * each version's MANIFEST.json (what "the version changed" means), and the pull of one version into
  * the verified local cache. Built over any store by scheme, with the same retries as start-up.
  */
+import { isLoadableModelName } from '../core/model-name.js';
 import { createHash } from 'node:crypto';
 import type { ModelSource } from '../core/model-ref.js';
 import { withRetries, type RetryingStoreOptions } from '../storage/retrying-store.js';
@@ -23,9 +24,6 @@ export interface ModelRepository {
   localize(source: ModelSource, signal?: AbortSignal): Promise<LocatedModel>;
 }
 
-/** What a model folder may be called; staging (`.staging-*`) and other dot or underscore folders are not models. */
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
 export function createModelRepository(options: ModelLocatorOptions): ModelRepository {
   const retry: RetryingStoreOptions = { logger: options.logger, ...options.retry };
   const open = (stores: StoreRegistry, uri: string) => withRetries(stores.resolve(uri), retry);
@@ -44,7 +42,7 @@ export function createModelRepository(options: ModelLocatorOptions): ModelReposi
     },
     models: async (storeUri, signal) =>
       (await open(options.stores, storeUri).list('', signal))
-        .filter((entry) => entry.type === 'directory' && MODEL_NAME.test(entry.name))
+        .filter((entry) => entry.type === 'directory' && isLoadableModelName(entry.name))
         .map((entry) => entry.name)
         .sort(),
     localize: createModelLocator(options),

@@ -167,6 +167,20 @@ describe('model control with the real binary', () => {
     const missing = await fetch(`${url}/v2/repository/models/nope/load`, { method: 'POST' });
     assert.equal(missing.status, 404);
     assert.match(((await missing.json()) as { error: string }).error, /nope/);
+
+    // A name no store folder can have is refused before the store is asked, and leaves no entry
+    // (the registry refuses it too, for gRPC: test/unit/registry).
+    for (const name of ['x'.repeat(129), '.staging-1', 'a b', '0'.repeat(300)]) {
+      const refused = await fetch(`${url}/v2/repository/models/${encodeURIComponent(name)}/load`, {
+        method: 'POST',
+      });
+      assert.equal(refused.status, 400, name);
+      assert.match(
+        ((await refused.json()) as { error: string }).error,
+        /^path parameter "model": expected letters, digits, '\.', '_' or '-', starting with a letter or digit, at most 128 characters/,
+      );
+    }
+    assert.deepEqual((await index(url)).map((entry) => entry.name).sort(), ['nope', 'ranker']);
   });
 
   it('none mode: load and unload answer 400 naming the mode', async () => {

@@ -10,6 +10,13 @@ import { parseInput } from '../../protocol/zod-input.js';
 
 export type HttpMethod = 'GET' | 'POST';
 
+/**
+ * Longest path parameter the document promises, in characters. fastify's limit is on the segment
+ * as sent, percent-encoded: 12 bytes a character (4 UTF-8 bytes, each `%XX`) fits every spelling.
+ */
+export const PATH_PARAM_MAX_CHARS = 128;
+export const PATH_SEGMENT_MAX_BYTES = PATH_PARAM_MAX_CHARS * 12;
+
 /** One documented answer. JSON bodies have a schema; other media types are text or bytes. */
 export interface ResponseSpec {
   readonly description: string;
@@ -78,6 +85,12 @@ export class ApiRoutes {
     return this.#specs;
   }
 
+  /** The methods some route takes at `path` (a request path, no query): for a 405's Allow header. */
+  methodsAt(path: string): HttpMethod[] {
+    const methods = this.#specs.filter((spec) => urlPattern(spec.url).test(path)).map((spec) => spec.method);
+    return (['GET', 'POST'] as const).filter((method) => methods.includes(method));
+  }
+
   add<P extends z.ZodType, Q extends z.ZodType>(spec: RouteSpec<P, Q>, handler: RouteHandler<P, Q>): void {
     this.#specs.push(spec as unknown as RouteSpec);
     const { params, query, body } = spec;
@@ -100,4 +113,19 @@ export class ApiRoutes {
         ),
     });
   }
+}
+
+const patterns = new Map<string, RegExp>();
+
+/** `/v2/models/:model/infer` as a regex over request paths; a trailing slash reads as none, as in fastify. */
+function urlPattern(url: string): RegExp {
+  let pattern = patterns.get(url);
+  if (pattern === undefined) {
+    const segments = url
+      .split('/')
+      .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    pattern = new RegExp(`^${segments.join('/')}/?$`);
+    patterns.set(url, pattern);
+  }
+  return pattern;
 }

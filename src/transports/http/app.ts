@@ -20,7 +20,7 @@ import { parseJsonText } from '../../protocol/v2/json-text.js';
 import { readBinaryBody } from './binary-body.js';
 import { fromFrameworkError, httpStatusOf } from './error-status.js';
 import type { DashboardSource } from '../../server/dashboard/dashboard-source.js';
-import { ApiRoutes } from './api-routes.js';
+import { ApiRoutes, PATH_SEGMENT_MAX_BYTES } from './api-routes.js';
 import { registerDashboardRoutes } from './routes-dashboard.js';
 import { registerDocsRoutes } from './routes-docs.js';
 import { registerOpsRoutes } from './routes-ops.js';
@@ -57,7 +57,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     // `/v2/` is `/v2`, as clients that join a base URL and a path with a slash send it.
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: PATH_SEGMENT_MAX_BYTES },
     // Bad URL encoding and over-long path segments are answered before routing, by default in
     // fastify's own body shape: give them ours.
     frameworkErrors: (error, request, reply) => replyWithError(error, request, reply, bodyLimit),
@@ -86,12 +86,17 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     },
   );
 
+  // Every route goes through the table, so /openapi.json describes exactly what is served; one
+  // registered around it (app.get) would be missing from the document, and stops the start.
+  const routes = new ApiRoutes(app);
+
   const { admission } = dataPlane;
   app.addHook('onRequest', async (request, reply) => {
     // 'close' comes once per response, also when the client left before it was sent; onResponse does
     // not run then, and the count would never reach zero for shutdown to go on.
     reply.raw.once('close', admission.track());
     reply.header('x-request-id', request.id);
+    if (request.is404) throw unrouted(routes, request, reply);
     // The header marks a binary body whatever its content type (`curl --data-binary` says form data).
     if (request.headers[INFERENCE_HEADER] !== undefined)
       request.headers['content-type'] = 'application/octet-stream';
@@ -100,13 +105,11 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
 
   app.setErrorHandler((error, request, reply) => replyWithError(error, request, reply, bodyLimit));
 
-  app.setNotFoundHandler((request) => {
-    throw new BerthError('ROUTE_NOT_FOUND', `no endpoint ${request.method} ${request.url.split('?')[0]}`);
+  // Answered before the body is read: an unknown path is a 404 (a known one a 405) whatever the body
+  // or its content type; the onRequest hook sends these, this is for fastify's own not-found path.
+  app.setNotFoundHandler((request, reply) => {
+    throw unrouted(routes, request, reply);
   });
-
-  // Every route goes through the table, so /openapi.json describes exactly what is served; one
-  // registered around it (app.get) would be missing from the document, and stops the start.
-  const routes = new ApiRoutes(app);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     // fastify adds a HEAD route of its own for every GET one.
@@ -125,6 +128,16 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
       "Serving API of a Berth server: the Open Inference Protocol (KServe V2) with Triton's extensions, TensorFlow Serving paths, metrics and the dashboard. Errors are `{error, code}`; codes are listed in docs/errors.md.",
   });
   return app;
+}
+
+/** A request no route takes: 405 with Allow when the path is served with other methods, else 404. */
+function unrouted(routes: ApiRoutes, request: FastifyRequest, reply: FastifyReply): BerthError {
+  const path = request.url.split('?')[0]!;
+  // RFC 9110 §15.5.6: the methods the path takes go in Allow (HEAD with every GET, as fastify serves it).
+  const allowed = routes.methodsAt(path);
+  if (allowed.length === 0) return new BerthError('ROUTE_NOT_FOUND', `no endpoint ${request.method} ${path}`);
+  reply.header('allow', [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : [])].join(', '));
+  return new BerthError('METHOD_NOT_ALLOWED', `${request.method} ${path}: expected ${allowed.join(' or ')}`);
 }
 
 /** Every error answer: the BerthError body, its status, one log line at the level it deserves. */

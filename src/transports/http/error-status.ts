@@ -1,5 +1,6 @@
 /** The one place where error codes become HTTP statuses, and where framework errors become BerthErrors. */
 import { BerthError, toBerthError, type ErrorCode, type ErrorId } from '../../core/errors.js';
+import { PATH_SEGMENT_MAX_BYTES } from './api-routes.js';
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   INVALID_ARGUMENT: 400,
@@ -16,6 +17,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
 
 /** Ids whose HTTP status is more precise than their code's. */
 const STATUS_BY_ID: Partial<Record<ErrorId, number>> = {
+  METHOD_NOT_ALLOWED: 405,
   BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
 };
@@ -57,7 +59,10 @@ export function fromFrameworkError(error: unknown, bodyLimit: number): BerthErro
     case 'FST_ERR_BAD_URL':
       return new BerthError('INVALID_REQUEST', `URL: ${message}; expected a valid percent-encoded path`);
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      return new BerthError('INVALID_REQUEST', 'URL: a path segment is longer than the server accepts');
+      return new BerthError(
+        'INVALID_REQUEST',
+        `URL: a path segment is longer than the server accepts; expected at most ${PATH_SEGMENT_MAX_BYTES} bytes as sent (percent-encoded)`,
+      );
   }
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
     const id = ID_BY_CLIENT_STATUS[statusCode] ?? 'INVALID_REQUEST';

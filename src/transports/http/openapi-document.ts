@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { REQUEST_ID_HEADER } from './api-responses.js';
-import type { HeaderSpec, ResponseSpec, RouteSpec } from './api-routes.js';
+import { PATH_PARAM_MAX_CHARS, type HeaderSpec, type ResponseSpec, type RouteSpec } from './api-routes.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -103,7 +103,9 @@ function parametersOf(
       in: where,
       required: where === 'path' || required.includes(name),
       ...(description ? { description } : {}),
-      schema: rest,
+      // The server takes longer ones (and answers 404), but past fastify's limit it is a 400.
+      schema:
+        where === 'path' && rest.type === 'string' ? { maxLength: PATH_PARAM_MAX_CHARS, ...rest } : rest,
     };
   });
 }

@@ -1,5 +1,6 @@
 /** Open Inference Protocol v2 REST routes (inference_rest.md): translation only. */
 import { z } from 'zod';
+import { MODEL_NAME_MAX_CHARS, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../../core/model-name.js';
 import type { DataPlane } from '../../dataplane/data-plane.js';
 import {
   decodeInferRequest,
@@ -212,16 +213,21 @@ export function registerV2Routes(routes: ApiRoutes, dataPlane: DataPlane): void 
       },
       async ({ params }, request, reply) => {
         const body = request.body;
-        const inferRequest = Buffer.isBuffer(body)
-          ? decodeBinaryInferRequest(body, request.headers[INFERENCE_HEADER])
-          : typeof body === 'string'
-            ? decodeInferRequestText(body)
-            : decodeInferRequest(body);
-        const binary = selectBinaryOutputs(inferRequest);
+        // Decoded once the model is found: an unknown model is a 404 whatever the body holds.
+        let binary: ReturnType<typeof selectBinaryOutputs>;
+        const decode = () => {
+          const inferRequest = Buffer.isBuffer(body)
+            ? decodeBinaryInferRequest(body, request.headers[INFERENCE_HEADER])
+            : typeof body === 'string'
+              ? decodeInferRequestText(body)
+              : decodeInferRequest(body);
+          binary = selectBinaryOutputs(inferRequest);
+          return inferRequest;
+        };
         const response = await dataPlane.infer(
           params.model,
           version(params),
-          inferRequest,
+          decode,
           'v2',
           disconnectSignal(reply),
         );
@@ -266,7 +272,16 @@ export function registerV2Routes(routes: ApiRoutes, dataPlane: DataPlane): void 
           action === 'load'
             ? 'Load (or reload) a model; explicit model-control mode only'
             : 'Unload a model; explicit model-control mode only',
-        params: z.object({ model: ModelName }),
+        params: z.object({
+          model:
+            action === 'load'
+              ? z
+                  .string()
+                  .max(MODEL_NAME_MAX_CHARS, { error: `expected ${MODEL_NAME_RULE}` })
+                  .regex(MODEL_NAME_PATTERN, { error: `expected ${MODEL_NAME_RULE}` })
+                  .describe('A configured model, or a model folder of the store.')
+              : ModelName,
+        }),
         body: { json: v2.RepositoryModelRequest, required: false, checkedBy: 'schema' },
         responses: {
           200: { description: action === 'load' ? 'Loaded and READY.' : 'Unloaded.', json: v2.Empty },

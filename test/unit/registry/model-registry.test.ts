@@ -255,6 +255,22 @@ describe('model registry', () => {
       harness.dataPlane.unloadModel('absent'),
       (error: BerthError) => error.id === 'MODEL_NOT_FOUND',
     );
+    // Names no model folder has are refused before the store is asked, and leave no entry.
+    for (const name of ['../m', '.staging-1', 'x'.repeat(129), '']) {
+      await assert.rejects(
+        harness.dataPlane.loadModel(name),
+        (error: BerthError) =>
+          error.id === 'INVALID_REQUEST' && /expected letters, digits/.test(error.message),
+        JSON.stringify(name),
+      );
+    }
+    assert.deepEqual(
+      harness.dataPlane
+        .repositoryIndex()
+        .map((row) => row.name)
+        .sort(),
+      ['absent', 'm'],
+    );
   });
 
   it('a queued load overtaken by a later unload reports so, and the model ends unloaded', async () => {

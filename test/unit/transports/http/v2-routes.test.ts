@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DATATYPES } from '../../../../src/core/tensor.js';
+import { PATH_SEGMENT_MAX_BYTES } from '../../../../src/transports/http/api-routes.js';
 import {
   addModel,
   fixedBatchModel,
@@ -320,6 +321,40 @@ describe('V2 REST', () => {
     assert.equal(response.json().code, 'BERTH_ERR_ROUTE_NOT_FOUND');
   });
 
+  it('answers a path it serves, asked with another method, 405 with the methods it takes in Allow', async () => {
+    for (const [method, url, allow] of [
+      ['GET', '/v2/models/m/infer', 'POST'],
+      ['PUT', '/v2/models/m/versions/1/infer/', 'POST'],
+      ['DELETE', '/v2/health/ready', 'GET, HEAD'],
+      ['OPTIONS', '/v1/models/m:predict', 'GET, POST, HEAD'],
+    ] as const) {
+      const response = await server.app.inject({ method, url });
+      assert.equal(response.statusCode, 405, `${method} ${url}`);
+      assert.equal(response.headers.allow, allow, `${method} ${url}`);
+      assert.equal(response.json().code, 'BERTH_ERR_METHOD_NOT_ALLOWED');
+      assert.match(
+        response.json().error,
+        new RegExp(`^${method} /v[12]/.+: expected ${allow.split(', ')[0]}`),
+      );
+    }
+  });
+
+  it('answers 404 for a path or a model it does not serve before it reads the body', async () => {
+    for (const [method, url, headers] of [
+      ['POST', '/v3/nothing', { 'content-type': 'application/json' }],
+      ['POST', '/v3/nothing', { 'content-type': 'text/csv;;' }],
+      ['POST', '/v2/models/absent/infer', { 'content-type': 'application/json' }],
+      ['POST', '/v2/models/absent/infer', { 'inference-header-content-length': '0' }],
+    ] as const) {
+      const response = await server.app.inject({ method, url, headers, payload: '{"inputs": [' });
+      assert.equal(response.statusCode, 404, `${url} ${JSON.stringify(headers)}: ${response.body}`);
+    }
+    // A method fastify reads a body for (QUERY), sent with none and no content type: still 405.
+    const query = await server.app.inject({ method: 'QUERY', url: '/v2/health/ready' });
+    assert.equal(query.statusCode, 405, query.body);
+    assert.equal(query.headers.allow, 'GET, HEAD');
+  });
+
   it('answers paths with a trailing slash as without: /v2/ is the server metadata', async () => {
     const meta = await server.app.inject('/v2/');
     assert.equal(meta.statusCode, 200);
@@ -366,10 +401,13 @@ describe('V2 REST', () => {
     assert.equal(badUrl.json().code, 'BERTH_ERR_INVALID_REQUEST');
     assert.match(badUrl.json().error, /^URL: '\/v2\/models\/%ZZ\/infer' is not a valid url component/);
     assert.ok(badUrl.headers['x-request-id']);
-    const longName = await server.app.inject(`/v2/models/${'m'.repeat(500)}/ready`);
+    // The document's 128 characters, each as long as UTF-8 and percent-encoding make it: a 404.
+    const longest = await server.app.inject(`/v2/models/${encodeURIComponent('😀'.repeat(128))}/ready`);
+    assert.equal(longest.json().code, 'BERTH_ERR_MODEL_NOT_FOUND');
+    const longName = await server.app.inject(`/v2/models/${'m'.repeat(PATH_SEGMENT_MAX_BYTES + 1)}/ready`);
     assert.equal(longName.statusCode, 400);
     assert.deepEqual(longName.json(), {
-      error: 'URL: a path segment is longer than the server accepts',
+      error: `URL: a path segment is longer than the server accepts; expected at most ${PATH_SEGMENT_MAX_BYTES} bytes as sent (percent-encoded)`,
       code: 'BERTH_ERR_INVALID_REQUEST',
     });
     const mediaType = await server.app.inject({
@@ -399,8 +437,10 @@ describe('V2 REST', () => {
     );
     assert.match(
       text,
-      /berth_requests_total\{model="",version="",protocol="v2",outcome="BERTH_ERR_MODEL_NOT_FOUND"\} 1/,
+      /berth_requests_total\{model="",version="",protocol="v2",outcome="BERTH_ERR_MODEL_NOT_FOUND"\} [1-9]/,
     );
+    // Unknown names (this suite asks for "nope" and "absent") share that one label: no new series.
+    assert.doesNotMatch(text, /model="(nope|absent)"/);
     assert.match(text, /berth_queue_seconds_count\{model="add",version="2"\} [1-9]/);
     assert.match(text, /berth_compute_seconds_count\{model="add",version="2"\} [1-9]/);
     assert.match(text, /berth_requests_in_flight\{model="add"\} 0/);

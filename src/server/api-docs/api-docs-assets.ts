@@ -7,18 +7,12 @@ import { pathToFileURL } from 'node:url';
 import { staticFiles } from '../static-files.js';
 
 const require = createRequire(import.meta.url);
-const swagger = (name: string, contentType: string) => ({
-  url: pathToFileURL(require.resolve(`swagger-ui-dist/${name}`)),
-  contentType,
-});
-const ours = (name: string, contentType: string) => ({
-  url: new URL(`./assets/${name}`, import.meta.url),
-  contentType,
-});
+const swagger = (name: string) => pathToFileURL(require.resolve(`swagger-ui-dist/${name}`));
+const ours = (name: string) => new URL(`./assets/${name}`, import.meta.url);
 
 export const API_DOCS_FILES = staticFiles({
-  'index.html': ours('docs.html', 'text/html; charset=utf-8'),
-  'docs.js': ours('docs.js', 'text/javascript; charset=utf-8'),
-  'swagger-ui.css': swagger('swagger-ui.css', 'text/css; charset=utf-8'),
-  'swagger-ui-bundle.js': swagger('swagger-ui-bundle.js', 'text/javascript; charset=utf-8'),
+  'index.html': ours('docs.html'),
+  'docs.js': ours('docs.js'),
+  'swagger-ui.css': swagger('swagger-ui.css'),
+  'swagger-ui-bundle.js': swagger('swagger-ui-bundle.js'),
 });

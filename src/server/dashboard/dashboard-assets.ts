@@ -4,15 +4,12 @@
  */
 import { staticFiles } from '../static-files.js';
 
-const asset = (name: string, contentType: string) => ({
-  url: new URL(`./assets/${name}`, import.meta.url),
-  contentType,
-});
+const asset = (name: string) => new URL(`./assets/${name}`, import.meta.url);
 
 export const DASHBOARD_FILES = staticFiles({
-  'index.html': asset('index.html', 'text/html; charset=utf-8'),
-  'dashboard.css': asset('dashboard.css', 'text/css; charset=utf-8'),
-  'dashboard.js': asset('dashboard.js', 'text/javascript; charset=utf-8'),
-  'charts.js': asset('charts.js', 'text/javascript; charset=utf-8'),
-  'try-it.js': asset('try-it.js', 'text/javascript; charset=utf-8'),
+  'index.html': asset('index.html'),
+  'dashboard.css': asset('dashboard.css'),
+  'dashboard.js': asset('dashboard.js'),
+  'charts.js': asset('charts.js'),
+  'try-it.js': asset('try-it.js'),
 });

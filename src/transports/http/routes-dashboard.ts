@@ -8,43 +8,21 @@ import { DashboardSnapshotSchema } from '../../server/dashboard/dashboard-schema
 import type { DashboardSource } from '../../server/dashboard/dashboard-source.js';
 import { COMMON_ERRORS, errorResponses } from './api-responses.js';
 import type { ApiRoutes } from './api-routes.js';
-import { staticFileSender } from './send-static-file.js';
+import { registerPageRoutes } from './page-routes.js';
 
 const TAG = 'Dashboard';
 
 export function registerDashboardRoutes(routes: ApiRoutes, dashboard: DashboardSource): void {
-  const sendAsset = staticFileSender(DASHBOARD_FILES, 'dashboard');
-
-  routes.add(
-    {
-      method: 'GET',
-      url: '/',
-      operationId: 'dashboardPage',
-      tag: TAG,
-      summary: 'The dashboard: models, sources, start-up times, live traffic, try it',
-      responses: {
-        200: { description: 'The page.', text: ['text/html'] },
-        ...errorResponses(...COMMON_ERRORS),
-      },
-    },
-    async (_input, _request, reply) => sendAsset('index.html', reply),
-  );
-
-  routes.add(
-    {
-      method: 'GET',
-      url: '/dashboard/:file',
-      operationId: 'dashboardFile',
-      tag: TAG,
-      summary: "One of the dashboard page's files (scripts, styles)",
-      params: z.object({ file: z.string().describe(`One of ${DASHBOARD_FILES.names.join(', ')}.`) }),
-      responses: {
-        200: { description: 'The file.', text: DASHBOARD_FILES.contentTypes },
-        ...errorResponses(...COMMON_ERRORS, 404),
-      },
-    },
-    async ({ params }, _request, reply) => sendAsset(params.file, reply),
-  );
+  registerPageRoutes(routes, {
+    page: 'dashboard',
+    files: DASHBOARD_FILES,
+    pageUrl: '/',
+    filesUrl: '/dashboard',
+    tag: TAG,
+    operationId: 'dashboard',
+    pageSummary: 'The dashboard: models, sources, start-up times, live traffic, try it',
+    fileSummary: "One of the dashboard page's files (scripts, styles)",
+  });
 
   routes.add(
     {

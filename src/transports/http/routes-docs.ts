@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { API_DOCS_FILES } from '../../server/api-docs/api-docs-assets.js';
 import { COMMON_ERRORS, errorResponses } from './api-responses.js';
 import type { ApiRoutes } from './api-routes.js';
-import { staticFileSender } from './send-static-file.js';
+import { registerPageRoutes } from './page-routes.js';
 import { buildOpenApiDocument, type OpenApiInfo } from './openapi-document.js';
 
 const TAG = 'API docs';
@@ -17,7 +17,6 @@ const OpenApiDocument = z
 
 export function registerDocsRoutes(routes: ApiRoutes, info: OpenApiInfo): void {
   let document: string | undefined;
-  const sendFile = staticFileSender(API_DOCS_FILES, 'docs');
 
   routes.add(
     {
@@ -37,34 +36,14 @@ export function registerDocsRoutes(routes: ApiRoutes, info: OpenApiInfo): void {
     },
   );
 
-  routes.add(
-    {
-      method: 'GET',
-      url: '/docs',
-      operationId: 'apiDocsPage',
-      tag: TAG,
-      summary: 'The API docs page (Swagger UI over /openapi.json)',
-      responses: {
-        200: { description: 'The page.', text: ['text/html'] },
-        ...errorResponses(...COMMON_ERRORS),
-      },
-    },
-    async (_input, _request, reply) => sendFile('index.html', reply),
-  );
-
-  routes.add(
-    {
-      method: 'GET',
-      url: '/docs/:file',
-      operationId: 'apiDocsFile',
-      tag: TAG,
-      summary: "One of the docs page's files",
-      params: z.object({ file: z.string().describe(`One of ${API_DOCS_FILES.names.join(', ')}.`) }),
-      responses: {
-        200: { description: 'The file.', text: API_DOCS_FILES.contentTypes },
-        ...errorResponses(...COMMON_ERRORS, 404),
-      },
-    },
-    async ({ params }, _request, reply) => sendFile(params.file, reply),
-  );
+  registerPageRoutes(routes, {
+    page: 'docs',
+    files: API_DOCS_FILES,
+    pageUrl: '/docs',
+    filesUrl: '/docs',
+    tag: TAG,
+    operationId: 'apiDocs',
+    pageSummary: 'The API docs page (Swagger UI over /openapi.json)',
+    fileSummary: "One of the docs page's files",
+  });
 }

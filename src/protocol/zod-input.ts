@@ -22,7 +22,7 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where
 }
 
 /** `inputs[0].name` from zod's `['inputs', 0, 'name']`. */
-export function fieldPath(path: readonly PropertyKey[]): string {
+function fieldPath(path: readonly PropertyKey[]): string {
   let text = '';
   for (const key of path) {
     if (typeof key === 'number') text += `[${key}]`;

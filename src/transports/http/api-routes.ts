@@ -78,6 +78,8 @@ export type RouteHandler<P extends z.ZodType, Q extends z.ZodType> = (
 /** Registers routes on one app and keeps their specs, in registration order. */
 export class ApiRoutes {
   readonly #specs: RouteSpec[] = [];
+  /** Each route's URL as a regex over request paths, made once when it is added. */
+  readonly #paths: Array<{ readonly pattern: RegExp; readonly method: HttpMethod }> = [];
 
   constructor(private readonly app: FastifyInstance) {}
 
@@ -87,12 +89,13 @@ export class ApiRoutes {
 
   /** The methods some route takes at `path` (a request path, no query): for a 405's Allow header. */
   methodsAt(path: string): HttpMethod[] {
-    const methods = this.#specs.filter((spec) => urlPattern(spec.url).test(path)).map((spec) => spec.method);
+    const methods = this.#paths.filter(({ pattern }) => pattern.test(path)).map(({ method }) => method);
     return (['GET', 'POST'] as const).filter((method) => methods.includes(method));
   }
 
   add<P extends z.ZodType, Q extends z.ZodType>(spec: RouteSpec<P, Q>, handler: RouteHandler<P, Q>): void {
     this.#specs.push(spec as unknown as RouteSpec);
+    this.#paths.push({ pattern: urlPattern(spec.url), method: spec.method });
     const { params, query, body } = spec;
     this.app.route({
       method: spec.method,
@@ -115,17 +118,10 @@ export class ApiRoutes {
   }
 }
 
-const patterns = new Map<string, RegExp>();
-
 /** `/v2/models/:model/infer` as a regex over request paths; a trailing slash reads as none, as in fastify. */
 function urlPattern(url: string): RegExp {
-  let pattern = patterns.get(url);
-  if (pattern === undefined) {
-    const segments = url
-      .split('/')
-      .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
-    pattern = new RegExp(`^${segments.join('/')}/?$`);
-    patterns.set(url, pattern);
-  }
-  return pattern;
+  const segments = url
+    .split('/')
+    .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  return new RegExp(`^${segments.join('/')}/?$`);
 }

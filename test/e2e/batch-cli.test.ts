@@ -67,6 +67,8 @@ describe('berth batch', () => {
       models: ['dense'],
       cacheDir: `${served.fixture.cacheDir}-server`,
     });
+    // The --endpoint runs need the model READY: on a busy machine the first test can end first.
+    await server.loaded;
   });
   after(async () => {
     await server.close();
